@@ -1,0 +1,121 @@
+import {
+  AuthorizationError,
+  type AuthRequest,
+  CimdFetchError,
+} from "@cloudflare/workers-oauth-provider";
+import { type AppConfig, isLoopbackHostname } from "../config";
+import type { Env } from "../env";
+import { consentPage } from "./consent-page";
+import { errorPage, htmlResponse } from "./html";
+import { DEV_USER, type GrantProps } from "./identity";
+import { grantedScopes, isRole, type Role, roleFromScopes } from "./scopes";
+
+/**
+ * Dev sign-in exists only when all three hold: the operator enabled it, the
+ * deployment's public origin is loopback, and this request arrived on a
+ * loopback host. A deployed Worker is reached through its public hostname, so
+ * it can never satisfy the last two even if DEV_SIGN_IN were left on.
+ */
+export function devSignInAllowed(config: AppConfig, request: Request): boolean {
+  return (
+    config.devSignInEnabled &&
+    config.isLoopback &&
+    isLoopbackHostname(new URL(request.url).hostname)
+  );
+}
+
+const NO_SIGN_IN =
+  "No sign-in method is configured for this server. Configure an OpenID Connect identity provider for production, or for local development run `npm start` and open the server on localhost with DEV_SIGN_IN enabled.";
+
+/** GET /authorize: validate the request, then show the consent page. */
+export async function showConsent(
+  request: Request,
+  env: Env,
+  config: AppConfig,
+): Promise<Response> {
+  return guarded(async () => {
+    if (!devSignInAllowed(config, request))
+      return errorPage("Sign-in unavailable", NO_SIGN_IN, 403);
+    const oauth = env.OAUTH_PROVIDER;
+    const authRequest = await oauth.parseAuthRequest(request);
+    const details = await oauth.describeConsent(authRequest);
+    const consent = await oauth.beginConsent(authRequest);
+    const html = consentPage({
+      details,
+      handle: consent.handle,
+      devSignIn: true,
+      defaultRole: roleFromScopes(authRequest.scope) ?? "viewer",
+    });
+    return htmlResponse(html, 200, consent.headers);
+  });
+}
+
+/** POST /authorize: the user's decision on the consent page. */
+export async function decideConsent(
+  request: Request,
+  env: Env,
+  config: AppConfig,
+): Promise<Response> {
+  return guarded(async () => {
+    if (!devSignInAllowed(config, request))
+      return errorPage("Sign-in unavailable", NO_SIGN_IN, 403);
+    const oauth = env.OAUTH_PROVIDER;
+    const form = await request.formData();
+    const handle = String(form.get("handle") ?? "");
+    if (form.get("decision") !== "approve") {
+      const denied = await oauth.denyConsent(request, handle);
+      return new Response(null, { status: 302, headers: denied.headers });
+    }
+    const roleField = form.get("role");
+    if (!isRole(roleField)) {
+      return errorPage("Choose a role", "Pick viewer, operator or admin, then approve again.", 400);
+    }
+    const role: Role = roleField;
+    // The request comes back from server-side storage, not from the form; the
+    // grant is the chosen role lowered to what the client asked for.
+    const pending = await oauth.approveConsent(request, handle);
+    const authRequest: AuthRequest = pending.request;
+    const scope = grantedScopes(role, authRequest.scope);
+    const props: GrantProps = {
+      userId: DEV_USER.userId,
+      name: DEV_USER.name,
+      role: roleFromScopes(scope) ?? "viewer",
+      clientId: authRequest.clientId,
+      signIn: "dev",
+    };
+    const { redirectTo } = await oauth.completeAuthorization({
+      request: authRequest,
+      userId: props.userId,
+      metadata: { name: props.name, role: props.role, signIn: props.signIn },
+      scope,
+      props,
+    });
+    pending.headers.set("Location", redirectTo);
+    return new Response(null, { status: 302, headers: pending.headers });
+  });
+}
+
+async function guarded(run: () => Promise<Response>): Promise<Response> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof AuthorizationError && error.redirectTo) {
+      return Response.redirect(error.redirectTo, 302);
+    }
+    if (error instanceof AuthorizationError) {
+      return errorPage(
+        "Sign-in failed",
+        `${error.description} Start signing in again from your app.`,
+        400,
+      );
+    }
+    if (error instanceof CimdFetchError) {
+      return errorPage(
+        "App could not be verified",
+        "This app's metadata document could not be fetched.",
+        400,
+      );
+    }
+    throw error;
+  }
+}

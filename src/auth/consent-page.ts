@@ -1,0 +1,51 @@
+import type { ConsentDescription } from "@cloudflare/workers-oauth-provider";
+import { escapeHtml, page } from "./html";
+import { ROLE_DESCRIPTIONS, ROLES, type Role } from "./scopes";
+
+export interface ConsentPageOptions {
+  details: ConsentDescription;
+  handle: string;
+  /** Dev sign-in: the page lets the developer pick the role to sign in with. */
+  devSignIn: boolean;
+  defaultRole: Role;
+}
+
+/**
+ * The consent page. Everything from the client (name, domain, scopes) is
+ * attacker-chosen under dynamic registration, so all of it is escaped.
+ */
+export function consentPage({
+  details,
+  handle,
+  devSignIn,
+  defaultRole,
+}: ConsentPageOptions): string {
+  const name = escapeHtml(details.clientName || "An unnamed app");
+  const publisher = details.clientDomain
+    ? `<p>Published by <strong>${escapeHtml(details.clientDomain)}</strong>.</p>`
+    : "<p>This app registered itself; its name is not verified.</p>";
+  const loopback = details.redirectIsLoopback
+    ? '<p class="warn"><strong>Access will be sent to an app on this computer.</strong> Continue only if you just started signing in from it.</p>'
+    : "";
+  const requested = details.scope.length
+    ? `<p>It asks for: ${details.scope.map((s) => `<code>${escapeHtml(s)}</code>`).join(", ")}.</p>`
+    : "";
+  const roles = devSignIn
+    ? `<div class="dev"><p><strong>Development sign-in.</strong> You will be signed in as the local developer. This is only possible on localhost with DEV_SIGN_IN enabled.</p>${ROLES.map(
+        (role) =>
+          `<label><input type="radio" name="role" value="${role}"${role === defaultRole ? " checked" : ""}> <strong>${role}</strong>: ${escapeHtml(ROLE_DESCRIPTIONS[role])}</label>`,
+      ).join("")}</div>`
+    : "";
+  return page(
+    `Allow ${details.clientName || "app"} to use Proxmox?`,
+    `<h1>Allow ${name} to use your Proxmox cluster?</h1>
+${publisher}
+<p>Access will be sent to <strong>${escapeHtml(details.redirectHost)}</strong>.</p>
+${loopback}${requested}
+<form method="post">
+<input type="hidden" name="handle" value="${escapeHtml(handle)}">
+${roles}
+<p><button name="decision" value="approve">Allow</button><button name="decision" value="deny">Deny</button></p>
+</form>`,
+  );
+}

@@ -1,0 +1,65 @@
+import { env as workerEnv } from "cloudflare:workers";
+import type { McpRequestContext } from "@modelcontextprotocol/server";
+import { createMcpHandler } from "agents/mcp/server";
+import { isGrantProps } from "../auth/identity";
+import { type AppConfig, isLoopbackHostname } from "../config";
+import type { Env } from "../env";
+import { sessionName } from "../session/mcp-session";
+import { TOOLS } from "../tools";
+import { connectProxmox } from "../upstream/route";
+import { createServer } from "./server";
+
+const LOOPBACK_HOSTNAMES = ["localhost", "127.0.0.1", "[::1]"];
+
+function log(line: Record<string, unknown>): void {
+  console.log(JSON.stringify(line));
+}
+
+/**
+ * The MCP endpoint: one fresh McpServer per request (stateless 2026-07-28
+ * protocol and the 2025 legacy lane alike), built for the token's scopes.
+ * Host and Origin are limited to the configured public hostname (plus
+ * loopback when developing locally) against DNS rebinding and cross-site use.
+ */
+export function mcpApiHandler(config: AppConfig): ExportedHandler<Env> & {
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response>;
+} {
+  const hostnames = config.isLoopback
+    ? [config.publicHostname, ...LOOPBACK_HOSTNAMES]
+    : [config.publicHostname];
+  const originHostnames = config.isLoopback
+    ? [...config.allowedOriginHostnames, ...LOOPBACK_HOSTNAMES]
+    : config.allowedOriginHostnames;
+  const handler = createMcpHandler((ctx) => serverFor(ctx, workerEnv), {
+    route: "/mcp",
+    allowedHostnames: hostnames.filter((h, i, all) => all.indexOf(h) === i),
+    allowedOriginHostnames: originHostnames.filter(
+      (h, i, all) => all.indexOf(h) === i && (config.isLoopback || !isLoopbackHostname(h)),
+    ),
+    onerror: (error) => log({ event: "mcp_error", error: error.message }),
+  });
+  return {
+    fetch: (request, env, ctx) => handler(request, env, ctx),
+  };
+}
+
+function serverFor(ctx: McpRequestContext, env: Env) {
+  const props = ctx.authInfo?.extra?.props;
+  if (!ctx.authInfo || !isGrantProps(props)) {
+    // OAuthProvider only lets authenticated requests through; a grant without
+    // our props is a bug or a foreign token, so refuse rather than guess.
+    throw new Error("request reached the MCP handler without a recognised grant");
+  }
+  const scopes = ctx.authInfo.scopes;
+  const session = env.SESSIONS.get(
+    env.SESSIONS.idFromName(sessionName(props.userId, props.clientId)),
+  );
+  return createServer({
+    identity: props,
+    scopes,
+    tools: TOOLS,
+    connect: () => connectProxmox(env, log),
+    session,
+    log,
+  });
+}

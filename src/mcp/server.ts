@@ -1,0 +1,112 @@
+import { McpServer } from "@modelcontextprotocol/server";
+import type { GrantProps } from "../auth/identity";
+import { allows } from "../auth/scopes";
+import type { ProxmoxClient } from "../proxmox/client";
+import { ProxmoxError } from "../proxmox/errors";
+import type { McpSession } from "../session/mcp-session";
+import { redactArguments } from "../session/redact";
+import { SERVER_INSTRUCTIONS } from "./instructions";
+import { type Tool, type ToolContext, ToolError } from "./tool";
+
+export const SERVER_INFO = { name: "proxmox-mcp", version: "0.1.0" } as const;
+
+/** Per-request dependencies of the MCP server. */
+export interface ServerDeps {
+  identity: GrantProps;
+  scopes: readonly string[];
+  tools: readonly Tool[];
+  /** A fresh Proxmox client for one tool call. */
+  connect(): ProxmoxClient;
+  session: DurableObjectStub<McpSession>;
+  log?: (line: Record<string, unknown>) => void;
+}
+
+/** The tools a token may see and call: those its scopes allow, nothing else is registered. */
+export function toolsForScopes(tools: readonly Tool[], scopes: readonly string[]): Tool[] {
+  return tools.filter((tool) => allows(scopes, tool.scope));
+}
+
+export function createServer(deps: ServerDeps): McpServer {
+  const server = new McpServer(SERVER_INFO, { instructions: SERVER_INSTRUCTIONS });
+  for (const tool of toolsForScopes(deps.tools, deps.scopes)) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input,
+        outputSchema: tool.output,
+        annotations: { title: tool.title, ...tool.annotations },
+      },
+      (args: unknown) => callTool(tool, args, deps),
+    );
+  }
+  return server;
+}
+
+interface CallResult {
+  [key: string]: unknown;
+  content: { type: "text"; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+async function callTool(tool: Tool, args: unknown, deps: ServerDeps): Promise<CallResult> {
+  const started = Date.now();
+  let pve: ProxmoxClient | undefined;
+  let result: CallResult;
+  let error: string | undefined;
+  try {
+    pve = deps.connect();
+    const ctx: ToolContext = {
+      pve,
+      identity: deps.identity,
+      scopes: deps.scopes,
+      session: deps.session,
+    };
+    const answer = await tool.run(args, ctx);
+    result = {
+      content: [{ type: "text", text: answer.summary }],
+      structuredContent: answer.data as Record<string, unknown>,
+    };
+  } catch (caught) {
+    error = describeError(caught);
+    if (!(caught instanceof ToolError || caught instanceof ProxmoxError)) {
+      deps.log?.({ event: "tool_crashed", tool: tool.name, error: String(caught) });
+    }
+    result = { content: [{ type: "text", text: error }], isError: true };
+  }
+  const durationMs = Date.now() - started;
+  const upstreamRequests = pve?.requestCount ?? 0;
+  deps.log?.({
+    event: "tool_call",
+    tool: tool.name,
+    outcome: error ? "error" : "ok",
+    upstreamRequests,
+    durationMs,
+  });
+  try {
+    await deps.session.recordCall({
+      at: started,
+      tool: tool.name,
+      arguments: JSON.stringify(redactArguments(args ?? {})),
+      outcome: error ? "error" : "ok",
+      ...(error ? { error: error.slice(0, 500) } : {}),
+      upstreamRequests,
+      durationMs,
+    });
+  } catch (recordError) {
+    // The audit trail must not turn a finished call into a failure the model would retry.
+    deps.log?.({ event: "session_record_failed", tool: tool.name, error: String(recordError) });
+  }
+  return result;
+}
+
+/** The text of an `isError` result: what happened, then what to try. */
+export function describeError(error: unknown): string {
+  if (error instanceof ToolError || error instanceof ProxmoxError) {
+    return error.hint ? `${error.message}\nHint: ${error.hint}` : error.message;
+  }
+  // Unexpected failures: say so without leaking internals.
+  return "Internal error while running the tool. Try again; if it persists, check the server logs.";
+}

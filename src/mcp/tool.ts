@@ -1,0 +1,69 @@
+import type { ToolAnnotations } from "@modelcontextprotocol/server";
+import type { z } from "zod";
+import type { GrantProps } from "../auth/identity";
+import type { Scope } from "../auth/scopes";
+import type { ProxmoxClient } from "../proxmox/client";
+import type { McpSession } from "../session/mcp-session";
+
+/** What a tool handler can reach. One fresh Proxmox client per call, so its request count is the call's. */
+export interface ToolContext {
+  pve: ProxmoxClient;
+  identity: GrantProps;
+  scopes: readonly string[];
+  session: DurableObjectStub<McpSession>;
+}
+
+/** A tool's answer: raw structured data plus a short human summary. */
+export interface ToolAnswer<T> {
+  data: T;
+  summary: string;
+}
+
+export interface ToolSpec<In extends z.ZodObject, Out extends z.ZodObject> {
+  /** snake_case, ≤ 64 characters. */
+  name: string;
+  title: string;
+  description: string;
+  /** The lowest scope that may list and call this tool. */
+  scope: Scope;
+  annotations: Omit<ToolAnnotations, "title">;
+  input: In;
+  output: Out;
+  run(args: z.output<In>, ctx: ToolContext): Promise<ToolAnswer<z.input<Out>>>;
+}
+
+/** A tool with its types erased, as the catalog and the server hold it. */
+export interface Tool {
+  name: string;
+  title: string;
+  description: string;
+  scope: Scope;
+  annotations: Omit<ToolAnnotations, "title">;
+  input: z.ZodObject;
+  output: z.ZodObject;
+  run(args: unknown, ctx: ToolContext): Promise<ToolAnswer<unknown>>;
+}
+
+export function defineTool<In extends z.ZodObject, Out extends z.ZodObject>(
+  spec: ToolSpec<In, Out>,
+): Tool {
+  return {
+    ...spec,
+    // The SDK validated `args` against `spec.input` before this is called.
+    run: (args, ctx) => spec.run(args as z.output<In>, ctx),
+  };
+}
+
+/**
+ * An error a tool reports to the model: what went wrong and what to try.
+ * Thrown from handlers; turned into an `isError` result, never a protocol error.
+ */
+export class ToolError extends Error {
+  override name = "ToolError";
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}

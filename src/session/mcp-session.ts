@@ -1,0 +1,103 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+
+export type CallOutcome = "ok" | "error";
+
+export interface ToolCallRecord {
+  at: number;
+  tool: string;
+  /** JSON text of the arguments, already redacted by the caller (see redactArguments). */
+  arguments: string;
+  outcome: CallOutcome;
+  /** Short error text for failed calls; never secrets. */
+  error?: string;
+  upstreamRequests: number;
+  durationMs: number;
+}
+
+export interface SessionSummary {
+  firstSeen: number | null;
+  totalCalls: number;
+  failedCalls: number;
+  upstreamRequests: number;
+  recent: ToolCallRecord[];
+}
+
+/**
+ * State of one OAuth grant (one user in one connected client). MCP requests
+ * are stateless, so whatever must outlive a request lives here, in SQLite:
+ * for now the audit trail of every tool call.
+ */
+export class McpSession extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS tool_calls (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      at INTEGER NOT NULL,
+      tool TEXT NOT NULL,
+      arguments TEXT NOT NULL,
+      outcome TEXT NOT NULL,
+      error TEXT,
+      upstream_requests INTEGER NOT NULL,
+      duration_ms INTEGER NOT NULL
+    )`);
+  }
+
+  recordCall(record: ToolCallRecord): void {
+    this.sql.exec(
+      "INSERT INTO tool_calls (at, tool, arguments, outcome, error, upstream_requests, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      record.at,
+      record.tool,
+      record.arguments,
+      record.outcome,
+      record.error ?? null,
+      record.upstreamRequests,
+      Math.round(record.durationMs),
+    );
+  }
+
+  summary(limit = 20): SessionSummary {
+    const totals = this.sql
+      .exec<{ first: number | null; total: number; failed: number; upstream: number }>(
+        "SELECT MIN(at) AS first, COUNT(*) AS total, COALESCE(SUM(outcome = 'error'), 0) AS failed, COALESCE(SUM(upstream_requests), 0) AS upstream FROM tool_calls",
+      )
+      .one();
+    const rows = this.sql
+      .exec<{
+        at: number;
+        tool: string;
+        arguments: string;
+        outcome: string;
+        error: string | null;
+        upstream_requests: number;
+        duration_ms: number;
+      }>(
+        "SELECT at, tool, arguments, outcome, error, upstream_requests, duration_ms FROM tool_calls ORDER BY id DESC LIMIT ?",
+        Math.max(1, Math.min(limit, 100)),
+      )
+      .toArray();
+    return {
+      firstSeen: totals.first,
+      totalCalls: totals.total,
+      failedCalls: totals.failed,
+      upstreamRequests: totals.upstream,
+      recent: rows.map((row) => ({
+        at: row.at,
+        tool: row.tool,
+        arguments: row.arguments,
+        outcome: row.outcome === "error" ? "error" : "ok",
+        ...(row.error ? { error: row.error } : {}),
+        upstreamRequests: row.upstream_requests,
+        durationMs: row.duration_ms,
+      })),
+    };
+  }
+}
+
+/** One session object per grant: the same user in the same client. */
+export function sessionName(userId: string, clientId: string): string {
+  return `${userId}\n${clientId}`;
+}
