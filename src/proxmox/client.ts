@@ -11,7 +11,7 @@
 import type { ProxmoxAuth, TicketAuth } from "./config";
 import { DEFAULT_TIMEOUT_MS } from "./config";
 import { encodeParams, type PveParams } from "./encoding";
-import { ProxmoxError } from "./errors";
+import { ProxmoxConfigError, ProxmoxError } from "./errors";
 import { assertPvePath, type PvePath, pvePath } from "./identifiers";
 import { makeRedactor, type Redactor } from "./redact";
 import { type AnswerContext, type RawAnswer, unwrapAnswer } from "./response";
@@ -88,22 +88,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function normalizeBaseUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ProxmoxError({
-      kind: "config",
-      message: "The Proxmox base URL is not a valid URL.",
-      hint: "Set PROXMOX_BASE_URL to e.g. https://pve.example.com:8006.",
-    });
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ProxmoxError({
-      kind: "config",
-      message: "The Proxmox base URL must be http(s).",
-      hint: "Set PROXMOX_BASE_URL to e.g. https://pve.example.com:8006.",
-    });
+  // Deliberately looser than the config loader (which insists on https): a service binding
+  // ignores the scheme and host, so tests and the demo may use any http(s) URL here.
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:")) {
+    throw new ProxmoxConfigError(
+      ["PROXMOX_BASE_URL"],
+      "The Proxmox base URL is not a valid http(s) URL.",
+      "Set PROXMOX_BASE_URL to e.g. https://pve.example.com:8006.",
+    );
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
@@ -116,11 +109,11 @@ function checkExtraHeaders(
     try {
       new Headers([[name, value]]);
     } catch {
-      throw new ProxmoxError({
-        kind: "config",
-        message: `The extra header '${/^[A-Za-z0-9-]+$/.test(name) ? name : "?"}' has an invalid name or value.`,
-        hint: "Check the configured header (e.g. the Cloudflare Access service token) for stray spaces or line breaks.",
-      });
+      throw new ProxmoxConfigError(
+        [],
+        `The extra header '${/^[A-Za-z0-9-]+$/.test(name) ? name : "?"}' has an invalid name or value.`,
+        "Check the configured header (e.g. the Cloudflare Access service token) for stray spaces or line breaks.",
+      );
     }
   }
   return { ...headers };

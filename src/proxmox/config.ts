@@ -58,6 +58,12 @@ function read(env: EnvRecord, name: string): string | undefined {
   return trimmed === "" ? undefined : trimmed;
 }
 
+/** Passwords may legitimately start or end with spaces: take them as they are. */
+function readVerbatim(env: EnvRecord, name: string): string | undefined {
+  const value = env[name];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
 function fail(variables: string[], message: string, hint: string): never {
   throw new ProxmoxConfigError(variables, message, hint);
 }
@@ -133,7 +139,7 @@ function parseTimeout(env: EnvRecord): number {
   return value;
 }
 
-function checkSecret(name: string, value: string): void {
+function checkHeaderSecret(name: string, value: string): void {
   // The secret becomes part of a header; whitespace or control characters would break it.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\s\u0000-\u001f\u007f]/.test(value)) {
@@ -157,7 +163,7 @@ function tokenAuth(tokenId: string, secret: string, idVar: string, secretVar: st
       "It has the form user@realm!tokenname (e.g. root@pam!mcp), without the secret; put the secret in PROXMOX_TOKEN_SECRET.",
     );
   }
-  checkSecret(secretVar, secret);
+  checkHeaderSecret(secretVar, secret);
   return { kind: "token", tokenId, secret };
 }
 
@@ -215,7 +221,7 @@ function readTokenAuth(env: EnvRecord, warnings: string[]): TokenAuth | undefine
 
 function readTicketAuth(env: EnvRecord, warnings: string[]): TicketAuth | undefined {
   const username = read(env, "PROXMOX_USERNAME");
-  const password = read(env, "PROXMOX_PASSWORD");
+  const password = readVerbatim(env, "PROXMOX_PASSWORD");
   if (username === undefined && password === undefined) return undefined;
   if (username === undefined) {
     fail(
@@ -254,9 +260,8 @@ function readTicketAuth(env: EnvRecord, warnings: string[]): TicketAuth | undefi
       "Use user@realm (e.g. root@pam) or a bare user name with PROXMOX_REALM.",
     );
   }
-  checkSecret("PROXMOX_PASSWORD", password);
+  // Password and OTP travel in a form body, where any character is fine.
   const otp = read(env, "PROXMOX_OTP");
-  if (otp !== undefined) checkSecret("PROXMOX_OTP", otp);
   return otp === undefined
     ? { kind: "ticket", username: userid, password }
     : { kind: "ticket", username: userid, password, otp };

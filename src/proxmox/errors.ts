@@ -125,6 +125,10 @@ export class InvalidIdentifierError extends ProxmoxError {
     super({ kind: "invalid_identifier", message, hint });
     this.identifier = identifier;
   }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), identifier: this.identifier };
+  }
 }
 
 /** Thrown by the config loader. Names the variable to set; never echoes a value. */
@@ -136,6 +140,10 @@ export class ProxmoxConfigError extends ProxmoxError {
   constructor(variables: string[], message: string, hint: string) {
     super({ kind: "config", message, hint });
     this.variables = variables;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), variables: this.variables };
   }
 }
 
