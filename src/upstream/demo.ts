@@ -6,4 +6,4 @@
  */
 export const DEMO_BASE_URL = "https://pve-demo.localhost:8006";
 export const DEMO_TOKEN_ID = "root@pam!mcp";
-export const DEMO_TOKEN_SECRET = "REPLACED_BY_SIMULATOR_VALUE";
+export const DEMO_TOKEN_SECRET = "3f6c2b8e-5a1d-4e7f-9b0c-8d2a6e4f1c37";

@@ -85,8 +85,9 @@ export async function connectV2(role: Role, scope?: string) {
   const first = transport();
   await expectUnauthorized(new ClientV2({ name: "test-v2", version: "2.0.0" }).connect(first), UnauthorizedV2);
   if (!auth.authorizationUrl) throw new Error("client was not sent to authorize");
-  const { code } = await approveInBrowser(auth.authorizationUrl, role);
-  await first.finishAuth(code);
+  // As a real client does: hand the whole callback query over, so `iss` is checked (RFC 9207).
+  const { location } = await approveInBrowser(auth.authorizationUrl, role);
+  await first.finishAuth(location.searchParams);
   const client = new ClientV2({ name: "test-v2", version: "2.0.0" });
   await client.connect(transport());
   return { client, auth };

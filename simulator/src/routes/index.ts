@@ -1,0 +1,27 @@
+// The route table: contract key -> handler. To serve another endpoint, write a
+// handler and add it under its exact key from simulator/contract/pve-contract.json;
+// authentication, permissions, node resolution and parameter validation
+// already happen before the handler runs (see simulator.ts).
+
+import { contract } from "../contract";
+import { accessRoutes } from "./access";
+import { clusterRoutes } from "./cluster";
+import type { RouteTable } from "./context";
+import { guestRoutes } from "./guests";
+import { nodeRoutes } from "./nodes";
+import { powerRoutes } from "./power";
+import { storageRoutes } from "./storage";
+
+export const routes: RouteTable = {
+  ...accessRoutes,
+  ...clusterRoutes,
+  ...nodeRoutes,
+  ...guestRoutes,
+  ...powerRoutes,
+  ...storageRoutes,
+};
+
+// A handler under a key the schema does not know would never be reached.
+for (const key of Object.keys(routes)) {
+  if (!contract.endpoints[key]) throw new Error(`route '${key}' is not in the PVE API contract`);
+}

@@ -1,0 +1,139 @@
+// Every implemented route answers data that satisfies the return schema of
+// its endpoint in the PVE contract (with exact JSON types: integers are
+// numbers, strings are strings, booleans 0/1).
+
+import { describe, expect, it } from "vitest";
+import { checkProp, contract, type ErrorMap, type JsonValue } from "../src/contract";
+import { routes } from "../src/routes/index";
+import { call, createSimulator } from "./helpers";
+
+interface Sample {
+  path: string;
+  query?: Record<string, string>;
+}
+
+/** One valid request per route (a fresh cluster each, so state changes do not interfere). */
+const SAMPLES: Record<string, Sample[]> = {
+  "GET /version": [{ path: "/version" }],
+  "POST /access/ticket": [{ path: "/access/ticket" }],
+  "GET /access/permissions": [
+    { path: "/access/permissions" },
+    { path: "/access/permissions", query: { path: "/vms/100" } },
+  ],
+  "GET /cluster/resources": [
+    { path: "/cluster/resources" },
+    { path: "/cluster/resources", query: { type: "vm" } },
+    { path: "/cluster/resources", query: { type: "storage" } },
+  ],
+  "GET /cluster/status": [{ path: "/cluster/status" }],
+  "GET /cluster/tasks": [{ path: "/cluster/tasks" }],
+  "GET /cluster/nextid": [{ path: "/cluster/nextid" }],
+  "GET /nodes": [{ path: "/nodes" }],
+  "GET /nodes/{node}/status": [{ path: "/nodes/pve1/status" }, { path: "/nodes/pve2/status" }],
+  "GET /nodes/{node}/tasks": [
+    { path: "/nodes/pve1/tasks" },
+    { path: "/nodes/pve1/tasks", query: { source: "all", limit: "2" } },
+  ],
+  "GET /nodes/{node}/tasks/{upid}/status": [{ path: "/nodes/pve1/tasks/{upid}/status" }],
+  "GET /nodes/{node}/tasks/{upid}/log": [{ path: "/nodes/pve1/tasks/{upid}/log" }],
+  "GET /nodes/{node}/qemu": [
+    { path: "/nodes/pve1/qemu" },
+    { path: "/nodes/pve1/qemu", query: { full: "1" } },
+  ],
+  "GET /nodes/{node}/lxc": [{ path: "/nodes/pve1/lxc" }, { path: "/nodes/pve2/lxc" }],
+  "GET /nodes/{node}/qemu/{vmid}/status/current": [
+    { path: "/nodes/pve1/qemu/100/status/current" },
+    { path: "/nodes/pve1/qemu/102/status/current" },
+    { path: "/nodes/pve1/qemu/9000/status/current" },
+  ],
+  "GET /nodes/{node}/lxc/{vmid}/status/current": [
+    { path: "/nodes/pve1/lxc/110/status/current" },
+    { path: "/nodes/pve2/lxc/9001/status/current" },
+  ],
+  "GET /nodes/{node}/qemu/{vmid}/config": [
+    { path: "/nodes/pve1/qemu/100/config" },
+    { path: "/nodes/pve1/qemu/101/config" },
+    { path: "/nodes/pve1/qemu/102/config" },
+    { path: "/nodes/pve1/qemu/103/config" },
+    { path: "/nodes/pve1/qemu/9000/config" },
+    { path: "/nodes/pve2/qemu/200/config" },
+    { path: "/nodes/pve2/qemu/201/config" },
+    { path: "/nodes/pve1/qemu/100/config", query: { snapshot: "pre-upgrade" } },
+  ],
+  "GET /nodes/{node}/lxc/{vmid}/config": [
+    { path: "/nodes/pve1/lxc/110/config" },
+    { path: "/nodes/pve1/lxc/111/config" },
+    { path: "/nodes/pve2/lxc/210/config" },
+    { path: "/nodes/pve2/lxc/211/config" },
+    { path: "/nodes/pve2/lxc/9001/config" },
+  ],
+  "GET /nodes/{node}/qemu/{vmid}/snapshot": [{ path: "/nodes/pve1/qemu/100/snapshot" }],
+  "GET /nodes/{node}/lxc/{vmid}/snapshot": [{ path: "/nodes/pve1/lxc/111/snapshot" }],
+  "GET /nodes/{node}/storage": [
+    { path: "/nodes/pve1/storage" },
+    { path: "/nodes/pve2/storage", query: { format: "1", content: "images" } },
+  ],
+  "GET /nodes/{node}/storage/{storage}/content": [
+    { path: "/nodes/pve1/storage/nas-nfs/content" },
+    { path: "/nodes/pve1/storage/local/content" },
+    { path: "/nodes/pve1/storage/local-lvm/content" },
+    { path: "/nodes/pve2/storage/local-lvm/content", query: { content: "rootdir" } },
+  ],
+  "GET /storage": [{ path: "/storage" }],
+  "POST /nodes/{node}/qemu/{vmid}/status/start": [{ path: "/nodes/pve2/qemu/201/status/start" }],
+  "POST /nodes/{node}/qemu/{vmid}/status/stop": [{ path: "/nodes/pve1/qemu/100/status/stop" }],
+  "POST /nodes/{node}/qemu/{vmid}/status/shutdown": [
+    { path: "/nodes/pve1/qemu/100/status/shutdown" },
+  ],
+  "POST /nodes/{node}/qemu/{vmid}/status/reboot": [{ path: "/nodes/pve1/qemu/101/status/reboot" }],
+  "POST /nodes/{node}/qemu/{vmid}/status/reset": [{ path: "/nodes/pve1/qemu/101/status/reset" }],
+  "POST /nodes/{node}/qemu/{vmid}/status/suspend": [
+    { path: "/nodes/pve1/qemu/103/status/suspend" },
+  ],
+  "POST /nodes/{node}/qemu/{vmid}/status/resume": [{ path: "/nodes/pve1/qemu/103/status/resume" }],
+  "POST /nodes/{node}/lxc/{vmid}/status/start": [{ path: "/nodes/pve2/lxc/211/status/start" }],
+  "POST /nodes/{node}/lxc/{vmid}/status/stop": [{ path: "/nodes/pve1/lxc/110/status/stop" }],
+  "POST /nodes/{node}/lxc/{vmid}/status/shutdown": [
+    { path: "/nodes/pve1/lxc/110/status/shutdown" },
+  ],
+  "POST /nodes/{node}/lxc/{vmid}/status/reboot": [{ path: "/nodes/pve1/lxc/111/status/reboot" }],
+  "POST /nodes/{node}/lxc/{vmid}/status/suspend": [{ path: "/nodes/pve1/lxc/111/status/suspend" }],
+  "POST /nodes/{node}/lxc/{vmid}/status/resume": [{ path: "/nodes/pve2/lxc/211/status/resume" }],
+};
+
+describe("route table vs. contract", () => {
+  it("has a sample request for every implemented route", () => {
+    expect(Object.keys(SAMPLES).sort()).toEqual(Object.keys(routes).sort());
+  });
+
+  for (const [key, samples] of Object.entries(SAMPLES)) {
+    it(`${key} answers data valid against its return schema`, async () => {
+      const method = key.split(" ")[0] ?? "GET";
+      const endpoint = contract.endpoints[key];
+      expect(endpoint?.returns).toBeDefined();
+      for (const sample of samples) {
+        const { sim } = createSimulator();
+        let path = sample.path;
+        if (path.includes("{upid}")) {
+          const tasks = await call(sim, "GET", "/nodes/pve1/tasks");
+          const upid = (tasks.data as { upid: string }[])[0]?.upid ?? "";
+          path = path.replace("{upid}", encodeURIComponent(upid));
+        }
+        const res = await call(sim, method, path, {
+          query: sample.query,
+          ...(key === "POST /access/ticket"
+            ? { authorization: null, form: { username: "demo@pve", password: "demo" } }
+            : {}),
+        });
+        expect(res.status, `${path}: ${res.statusText}`).toBe(200);
+        const errors: ErrorMap = {};
+        if (endpoint?.returns) {
+          checkProp((res.data ?? null) as JsonValue, endpoint.returns, "", errors, {
+            strictJsonTypes: true,
+          });
+        }
+        expect(errors, `${method} ${path}`).toEqual({});
+      }
+    });
+  }
+});

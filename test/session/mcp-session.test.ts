@@ -1,0 +1,68 @@
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { McpSession, sessionName } from "../../src/session/mcp-session";
+import { redactArguments } from "../../src/session/redact";
+
+function stubFor(user: string, client: string) {
+  return env.SESSIONS.get(env.SESSIONS.idFromName(sessionName(user, client)));
+}
+
+const call = (tool: string, outcome: "ok" | "error", at: number) => ({
+  at,
+  tool,
+  arguments: JSON.stringify({ vmid: 100 }),
+  outcome,
+  ...(outcome === "error" ? { error: "VM 100 not found" } : {}),
+  upstreamRequests: 2,
+  durationMs: 12,
+});
+
+describe("McpSession", () => {
+  it("keeps the audit trail across eviction", async () => {
+    const stub = stubFor("alice", "client-a");
+    await stub.recordCall(call("cluster_overview", "ok", 1000));
+    await stub.recordCall(call("node_status", "error", 2000));
+    await runInDurableObject(stub, (instance) => {
+      expect(instance).toBeInstanceOf(McpSession);
+    });
+    await evictDurableObject(stub);
+    const summary = await stub.summary(10);
+    expect(summary).toMatchObject({ firstSeen: 1000, totalCalls: 2, failedCalls: 1, upstreamRequests: 4 });
+    expect(summary.recent.map((c) => c.tool)).toEqual(["node_status", "cluster_overview"]);
+    expect(summary.recent[0]?.error).toBe("VM 100 not found");
+  });
+
+  it("stores rows in SQLite, one object per user and client", async () => {
+    await stubFor("bob", "client-a").recordCall(call("list_guests", "ok", 5));
+    const other = stubFor("bob", "client-b");
+    expect((await other.summary()).totalCalls).toBe(0);
+    await runInDurableObject(stubFor("bob", "client-a"), (_instance, state) => {
+      const rows = state.storage.sql.exec("SELECT tool FROM tool_calls").toArray();
+      expect(rows).toEqual([{ tool: "list_guests" }]);
+    });
+  });
+
+  it("caps the listing limit", async () => {
+    const stub = stubFor("carol", "c");
+    for (let i = 0; i < 5; i++) await stub.recordCall(call("t", "ok", i));
+    expect((await stub.summary(2)).recent).toHaveLength(2);
+    expect((await stub.summary(0)).recent).toHaveLength(1);
+  });
+});
+
+describe("redactArguments", () => {
+  it("removes secret-looking values and cuts long strings", () => {
+    const out = redactArguments({
+      vmid: 100,
+      password: "hunter2",
+      nested: { apiToken: "abc", note: "x".repeat(500) },
+      list: [{ secret: "s" }],
+    }) as Record<string, unknown>;
+    expect(JSON.stringify(out)).not.toContain("hunter2");
+    expect(JSON.stringify(out)).not.toContain('"abc"');
+    expect(out.vmid).toBe(100);
+    expect((out.nested as Record<string, string>).note.length).toBeLessThan(210);
+    expect(out.list).toEqual([{ secret: "[redacted]" }]);
+  });
+});
