@@ -39,7 +39,11 @@ describe.each([
       };
     };
     expect(result.isError).toBeFalsy();
-    expect(result.structuredContent.cluster).toMatchObject({ nodesTotal: 3, nodesOnline: 2, quorate: true });
+    expect(result.structuredContent.cluster).toMatchObject({
+      nodesTotal: 3,
+      nodesOnline: 2,
+      quorate: true,
+    });
     expect(result.structuredContent.guests.qemu.running).toBeGreaterThan(0);
     expect(result.content[0]?.text).toContain("2/3 nodes online");
     await client.close();

@@ -8,17 +8,19 @@ import { defineTool } from "../../src/mcp/tool";
 import { TOOLS } from "../../src/tools";
 
 // A stand-in write tool: the catalog has none yet, the filter must already hold.
-const powerTool = defineTool({
-  name: "test_power",
-  title: "Test power action",
-  description: "test",
-  scope: "pve:operate",
-  annotations: { destructiveHint: true },
-  input: z.object({}),
-  output: z.object({ done: z.boolean() }),
-  run: async () => ({ data: { done: true }, summary: "done" }),
-});
-const adminTool = defineTool({ ...powerTool, name: "test_delete", scope: "pve:admin", run: powerTool.run });
+const testTool = (name: string, scope: "pve:operate" | "pve:admin") =>
+  defineTool({
+    name,
+    title: "Test power action",
+    description: "test",
+    scope,
+    annotations: { destructiveHint: true },
+    input: z.object({}),
+    output: z.object({ done: z.boolean() }),
+    run: async () => ({ data: { done: true }, summary: "done" }),
+  });
+const powerTool = testTool("test_power", "pve:operate");
+const adminTool = testTool("test_delete", "pve:admin");
 
 const identity: GrantProps = {
   userId: "u",
@@ -65,18 +67,27 @@ describe("roles and scopes", () => {
   it.each([
     [["pve:read"], []],
     [["pve:read", "pve:operate"], ["test_power"]],
-    [["pve:read", "pve:operate", "pve:admin"], ["test_delete", "test_power"]],
+    [
+      ["pve:read", "pve:operate", "pve:admin"],
+      ["test_delete", "test_power"],
+    ],
   ])("scopes %j list exactly the tools they allow", async (scopes, writeTools) => {
     const client = await listFor(scopes);
     const names = (await client.listTools()).tools.map((t) => t.name);
     const expected = [...TOOLS.map((t) => t.name), ...writeTools].sort();
     expect(names.sort()).toEqual(expected);
-    expect(toolsForScopes([powerTool, adminTool], scopes).map((t) => t.name).sort()).toEqual(writeTools);
+    expect(
+      toolsForScopes([powerTool, adminTool], scopes)
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(writeTools);
   });
 
   it("refuses to call a tool the token's scope does not allow", async () => {
     const client = await listFor(["pve:read"]);
-    const result = await client.callTool({ name: "test_power", arguments: {} }).catch((e: Error) => e);
+    const result = await client
+      .callTool({ name: "test_power", arguments: {} })
+      .catch((e: Error) => e);
     const text = result instanceof Error ? result.message : JSON.stringify(result);
     expect(text).toMatch(/test_power not found/);
   });

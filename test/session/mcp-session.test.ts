@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { McpSession, sessionName } from "../../src/session/mcp-session";
 import { redactArguments } from "../../src/session/redact";
@@ -28,7 +28,12 @@ describe("McpSession", () => {
     });
     await evictDurableObject(stub);
     const summary = await stub.summary(10);
-    expect(summary).toMatchObject({ firstSeen: 1000, totalCalls: 2, failedCalls: 1, upstreamRequests: 4 });
+    expect(summary).toMatchObject({
+      firstSeen: 1000,
+      totalCalls: 2,
+      failedCalls: 1,
+      upstreamRequests: 4,
+    });
     expect(summary.recent.map((c) => c.tool)).toEqual(["node_status", "cluster_overview"]);
     expect(summary.recent[0]?.error).toBe("VM 100 not found");
   });
@@ -62,7 +67,7 @@ describe("redactArguments", () => {
     expect(JSON.stringify(out)).not.toContain("hunter2");
     expect(JSON.stringify(out)).not.toContain('"abc"');
     expect(out.vmid).toBe(100);
-    expect((out.nested as Record<string, string>).note.length).toBeLessThan(210);
+    expect((out.nested as Record<string, string>).note?.length).toBeLessThan(210);
     expect(out.list).toEqual([{ secret: "[redacted]" }]);
   });
 });

@@ -62,14 +62,19 @@ export class InteractiveAuth {
   }
 }
 
-const fetchIntoWorker = (url: string | URL, init?: RequestInit) => workerFetch(url.toString(), init);
+const fetchIntoWorker = (url: string | URL, init?: RequestInit) =>
+  workerFetch(url.toString(), init);
 
 /** A 2025-era client (SDK v1, protocol 2025-11-25): claude.ai, Inspector and mcp-remote speak this. */
 export async function connectV1(role: Role, scope?: string) {
   const auth = new InteractiveAuth(scope);
-  const transport = () => new TransportV1(new URL(MCP_URL), { authProvider: auth, fetch: fetchIntoWorker });
+  const transport = () =>
+    new TransportV1(new URL(MCP_URL), { authProvider: auth, fetch: fetchIntoWorker });
   const first = transport();
-  await expectUnauthorized(new ClientV1({ name: "test-v1", version: "1.0.0" }).connect(first), UnauthorizedV1);
+  await expectUnauthorized(
+    new ClientV1({ name: "test-v1", version: "1.0.0" }).connect(first),
+    UnauthorizedV1,
+  );
   if (!auth.authorizationUrl) throw new Error("client was not sent to authorize");
   const { code } = await approveInBrowser(auth.authorizationUrl, role);
   await first.finishAuth(code);
@@ -81,9 +86,13 @@ export async function connectV1(role: Role, scope?: string) {
 /** A 2026-07-28 client (SDK v2, stateless per request). */
 export async function connectV2(role: Role, scope?: string) {
   const auth = new InteractiveAuth(scope);
-  const transport = () => new TransportV2(new URL(MCP_URL), { authProvider: auth, fetch: fetchIntoWorker });
+  const transport = () =>
+    new TransportV2(new URL(MCP_URL), { authProvider: auth, fetch: fetchIntoWorker });
   const first = transport();
-  await expectUnauthorized(new ClientV2({ name: "test-v2", version: "2.0.0" }).connect(first), UnauthorizedV2);
+  await expectUnauthorized(
+    new ClientV2({ name: "test-v2", version: "2.0.0" }).connect(first),
+    UnauthorizedV2,
+  );
   if (!auth.authorizationUrl) throw new Error("client was not sent to authorize");
   // As a real client does: hand the whole callback query over, so `iss` is checked (RFC 9207).
   const { location } = await approveInBrowser(auth.authorizationUrl, role);
@@ -93,7 +102,10 @@ export async function connectV2(role: Role, scope?: string) {
   return { client, auth };
 }
 
-async function expectUnauthorized(attempt: Promise<void>, kind: abstract new (...args: never[]) => Error) {
+async function expectUnauthorized(
+  attempt: Promise<void>,
+  kind: abstract new (...args: never[]) => Error,
+) {
   try {
     await attempt;
   } catch (error) {

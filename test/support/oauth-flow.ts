@@ -38,7 +38,10 @@ export async function approveInBrowser(
   const post = await workerFetch(new URL("/authorize", ORIGIN).toString(), {
     method: "POST",
     body: form,
-    headers: { Cookie: cookiesFrom(pageResponse), "Content-Type": "application/x-www-form-urlencoded" },
+    headers: {
+      Cookie: cookiesFrom(pageResponse),
+      "Content-Type": "application/x-www-form-urlencoded",
+    },
     redirect: "manual",
   });
   const locationHeader = post.headers.get("Location");
