@@ -34,7 +34,9 @@ export const nodeStatus = defineTool({
   scope: "pve:read",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
-    node: z.string().describe("Node name, case-sensitive (e.g. from cluster_overview)"),
+    node: z
+      .string({ error: "node is required: a node name such as pve1 (cluster_overview lists them)" })
+      .describe("Node name, case-sensitive (e.g. from cluster_overview)"),
   }),
   output: z.object({
     node: z.string(),

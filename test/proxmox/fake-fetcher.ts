@@ -34,7 +34,9 @@ export class RecordingFetcher implements PveFetcher {
   }
 
   async fetch(request: Request): Promise<Response> {
-    const body = request.body === null ? "" : await request.clone().text();
+    // Read as bytes: workerd warns when .text() is used on a form body.
+    const body =
+      request.body === null ? "" : new TextDecoder().decode(await request.clone().arrayBuffer());
     this.calls.push({
       request,
       method: request.method,

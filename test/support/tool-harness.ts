@@ -1,0 +1,83 @@
+import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
+import { DEMO_ADMIN_TOKEN_ID, DEMO_ADMIN_TOKEN_SECRET } from "../../simulator/src/demo-credentials";
+import { PveSimulator } from "../../simulator/src/simulator";
+import type { GrantProps } from "../../src/auth/identity";
+import { scopesForRole } from "../../src/auth/scopes";
+import { createServer } from "../../src/mcp/server";
+import { ProxmoxClient } from "../../src/proxmox/client";
+import type { McpSession, ToolCallRecord } from "../../src/session/mcp-session";
+import { TOOLS } from "../../src/tools";
+
+export interface ToolResult<T = Record<string, unknown>> {
+  isError?: boolean;
+  content: { type: string; text: string }[];
+  structuredContent: T;
+}
+
+/**
+ * The real MCP server and tools over an in-memory transport, talking to a
+ * fresh simulated cluster, so each test sees a known state and can count the
+ * upstream requests one tool call made.
+ */
+export async function toolHarness(options: { tokenId?: string; tokenSecret?: string } = {}) {
+  const sim = new PveSimulator({ taskDurationMs: 0 });
+  const recorded: ToolCallRecord[] = [];
+  const identity: GrantProps = {
+    userId: "tester",
+    name: "Tester",
+    role: "admin",
+    clientId: "harness",
+    signIn: "dev",
+  };
+  const server = createServer({
+    identity,
+    scopes: scopesForRole("admin"),
+    tools: TOOLS,
+    connect: () =>
+      new ProxmoxClient({
+        config: {
+          baseUrl: "https://pve.test:8006",
+          auth: {
+            kind: "token",
+            tokenId: options.tokenId ?? DEMO_ADMIN_TOKEN_ID,
+            secret: options.tokenSecret ?? DEMO_ADMIN_TOKEN_SECRET,
+          },
+        },
+        fetcher: sim,
+        retryDelayMs: 0,
+      }),
+    // Only recordCall and summary are used by the tools under test.
+    session: {
+      recordCall: async (record: ToolCallRecord) => {
+        recorded.push(record);
+      },
+    } as unknown as DurableObjectStub<McpSession>,
+  });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: "harness", version: "1" });
+  await client.connect(clientSide);
+
+  /** Calls a tool; `requests` is how many upstream requests that call made. */
+  async function call<T = Record<string, unknown>>(
+    name: string,
+    args: Record<string, unknown> = {},
+  ) {
+    const before = sim.stats();
+    const result = (await client.callTool({ name, arguments: args })) as unknown as ToolResult<T>;
+    const after = sim.stats();
+    const endpoints: Record<string, number> = {};
+    for (const [key, count] of Object.entries(after.byEndpoint)) {
+      const delta = count - (before.byEndpoint[key] ?? 0);
+      if (delta > 0) endpoints[key] = delta;
+    }
+    return {
+      result,
+      requests: after.total - before.total,
+      endpoints,
+      text: result.content[0]?.text ?? "",
+    };
+  }
+
+  return { sim, client, call, recorded };
+}
