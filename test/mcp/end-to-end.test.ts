@@ -46,6 +46,27 @@ describe.each([
     });
     expect(result.structuredContent.guests.qemu.running).toBeGreaterThan(0);
     expect(result.content[0]?.text).toContain("2/3 nodes online");
+
+    // The grant's session object recorded the call, and says who this is.
+    const info = (await client.callTool({ name: "session_info", arguments: {} })) as {
+      structuredContent: {
+        role: string;
+        scopes: string[];
+        user: { name: string; signIn: string };
+        session: { totalCalls: number; recent: { tool: string; upstreamRequests: number }[] };
+      };
+    };
+    expect(info.structuredContent).toMatchObject({
+      role: "viewer",
+      scopes: ["pve:read"],
+      user: { name: "Local developer", signIn: "dev" },
+    });
+    expect(info.structuredContent.session.totalCalls).toBe(1);
+    expect(info.structuredContent.session.recent[0]).toMatchObject({
+      tool: "cluster_overview",
+      upstreamRequests: 2,
+    });
+    expect(JSON.stringify(info)).not.toContain(auth.tokens()?.access_token ?? "missing");
     await client.close();
   });
 });
