@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { defineTool } from "../mcp/tool";
-import { ProxmoxError } from "../proxmox/errors";
 import { parseNodeName, pvePath } from "../proxmox/identifiers";
 import { bytes, duration, percent, ratio } from "./format";
-import { getResources, num } from "./inventory";
-import { unknownNodeError } from "./nodes";
+import { num } from "./inventory";
+import { onNode } from "./nodes";
 
 interface NodeStatus {
   cpu?: number;
@@ -55,17 +54,9 @@ export const nodeStatus = defineTool({
   }),
   async run(args, { pve }) {
     const node = parseNodeName(args.node);
-    let status: NodeStatus;
-    try {
-      status = await pve.get<NodeStatus>(pvePath`/nodes/${node}/status`);
-    } catch (error) {
-      // A wrong or wrongly-cased name answers 596: one more request names the right ones.
-      if (error instanceof ProxmoxError && error.kind === "wrong_node") {
-        const nodes = await getResources(pve, "node");
-        throw unknownNodeError(node, nodes.map((r) => r.node ?? "").filter(Boolean));
-      }
-      throw error;
-    }
+    const status = await onNode(pve, node, () =>
+      pve.get<NodeStatus>(pvePath`/nodes/${node}/status`),
+    );
     const mem = status.memory ?? {};
     const swap = status.swap ?? {};
     const root = status.rootfs ?? {};

@@ -1,4 +1,8 @@
 import { ToolError } from "../mcp/tool";
+import type { ProxmoxClient } from "../proxmox/client";
+import { ProxmoxError } from "../proxmox/errors";
+import type { NodeName } from "../proxmox/identifiers";
+import { getResources } from "./inventory";
 
 /**
  * An error for a node name the cluster does not have. PVE node names are
@@ -13,4 +17,25 @@ export function unknownNodeError(name: string, known: readonly string[]): ToolEr
       ? `Node names are case-sensitive: use '${sameLetters}'.`
       : "Use one of the listed node names (cluster_overview lists them).",
   );
+}
+
+/**
+ * Runs a request addressed to one node. The happy path costs nothing extra;
+ * only when Proxmox says the node does not exist (596 / hostname lookup
+ * failed) does one more request fetch the real names to suggest.
+ */
+export async function onNode<T>(
+  pve: ProxmoxClient,
+  node: NodeName,
+  request: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof ProxmoxError && error.kind === "wrong_node") {
+      const nodes = await getResources(pve, "node");
+      throw unknownNodeError(node, nodes.map((r) => r.node ?? "").filter(Boolean));
+    }
+    throw error;
+  }
 }
