@@ -6,6 +6,8 @@ import { ProxmoxError } from "../proxmox/errors";
 import type { McpSession } from "../session/mcp-session";
 import { redactArguments } from "../session/redact";
 import { SERVER_INSTRUCTIONS } from "./instructions";
+import { registerPrompts } from "./prompts";
+import { registerResources } from "./resources";
 import { type Tool, type ToolContext, ToolError } from "./tool";
 
 export const SERVER_INFO = { name: "proxmox-mcp", version: "0.1.0" } as const;
@@ -28,6 +30,8 @@ export function toolsForScopes(tools: readonly Tool[], scopes: readonly string[]
 
 export function createServer(deps: ServerDeps): McpServer {
   const server = new McpServer(SERVER_INFO, { instructions: SERVER_INSTRUCTIONS });
+  registerPrompts(server);
+  registerResources(server, deps);
   for (const tool of toolsForScopes(deps.tools, deps.scopes)) {
     server.registerTool(
       tool.name,

@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { OVERVIEW_URI } from "../../src/mcp/resources";
+import { toolHarness } from "../support/tool-harness";
+
+describe("the tool catalog", () => {
+  it("stays small, flat and annotated (prints the tools/list size)", async () => {
+    const { client } = await toolHarness();
+    const listed = await client.listTools();
+    const json = JSON.stringify(listed);
+    console.log(
+      `tools/list: ${listed.tools.length} tools, ${json.length} characters of JSON (~${Math.round(json.length / 4)} tokens)`,
+    );
+    expect(listed.tools.length).toBeLessThanOrEqual(40);
+    for (const tool of listed.tools) {
+      expect(tool.name, tool.name).toMatch(/^[a-z][a-z0-9_]{1,63}$/);
+      expect(tool.title, tool.name).toBeTruthy();
+      const a = tool.annotations ?? {};
+      expect(a.readOnlyHint === true || a.destructiveHint !== undefined, tool.name).toBe(true);
+      expect(tool.description?.length ?? 0, tool.name).toBeLessThanOrEqual(400);
+      expect(tool.outputSchema, tool.name).toBeDefined();
+      const schema = tool.inputSchema as Record<string, unknown>;
+      // Some clients break on top-level unions: every input is one flat object.
+      expect(schema.type, tool.name).toBe("object");
+      expect(schema.anyOf ?? schema.oneOf ?? schema.allOf, tool.name).toBeUndefined();
+      for (const [field, property] of Object.entries(
+        (schema.properties ?? {}) as Record<string, { description?: string }>,
+      )) {
+        expect(property.description, `${tool.name}.${field}`).toBeTruthy();
+      }
+    }
+    // A budget for the whole catalog, write tools included, so it stays cheap for every conversation.
+    expect(json.length).toBeLessThan(60_000);
+  });
+});
+
+describe("prompts and resources", () => {
+  it("offers a health check and a permission diagnosis prompt", async () => {
+    const { client } = await toolHarness();
+    const { prompts } = await client.listPrompts();
+    expect(prompts.map((p) => p.name).sort()).toEqual([
+      "cluster_health_check",
+      "diagnose_permissions",
+    ]);
+    const health = await client.getPrompt({
+      name: "cluster_health_check",
+      arguments: { focus: "storage" },
+    });
+    const text = JSON.stringify(health.messages);
+    expect(text).toContain("cluster_overview");
+    expect(text).toContain("storage");
+  });
+
+  it("exposes the live cluster overview as a resource", async () => {
+    const { client } = await toolHarness();
+    const { resources } = await client.listResources();
+    expect(resources.map((r) => r.uri)).toContain(OVERVIEW_URI);
+    const read = await client.readResource({ uri: OVERVIEW_URI });
+    const content = read.contents[0] as { text: string; mimeType: string };
+    expect(content.mimeType).toBe("application/json");
+    expect(JSON.parse(content.text)).toMatchObject({
+      cluster: { name: "homelab", nodesOnline: 2 },
+    });
+  });
+});
