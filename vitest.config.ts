@@ -1,14 +1,48 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import type { MtlsGatewayContext, PemKeypair } from "./test/ops/mtls-context";
+
+/**
+ * Bindings that reach the local mTLS gateway (test/ops/mtls-gateway.ts) the
+ * way an `mtls_certificates` binding reaches a real one: workerd opens TLS to
+ * it, presents a client certificate and checks the server's against the
+ * private CA. PVE_MTLS carries the right client certificate, PVE_MTLS_OTHER_CA
+ * one signed by another CA.
+ */
+interface ExternalHttpsService {
+  external: {
+    address: string;
+    https: {
+      tlsOptions: { keypair: PemKeypair; trustedCertificates: string[] };
+      certificateHost: string;
+    };
+  };
+}
+
+function mtlsBindings(gateway: MtlsGatewayContext): Record<string, ExternalHttpsService> {
+  if (!gateway.ok) return {};
+  const via = (keypair: PemKeypair): ExternalHttpsService => ({
+    external: {
+      address: gateway.address,
+      https: {
+        tlsOptions: { keypair, trustedCertificates: [gateway.ca] },
+        certificateHost: gateway.host,
+      },
+    },
+  });
+  return { PVE_MTLS: via(gateway.client), PVE_MTLS_OTHER_CA: via(gateway.otherClient) };
+}
 
 // Every suite runs inside workerd with the main Worker (wrangler.toml) and the
 // demo Proxmox simulator as an auxiliary Worker bound as PVE_DEMO, the same
-// shape `npm start` runs. test/global-setup.ts bundles the simulator first.
+// shape `npm start` runs. test/global-setup.ts bundles the simulator first and
+// starts the mTLS gateway stand-in.
 export default defineConfig({
   plugins: [
-    cloudflareTest({
+    cloudflareTest(({ inject }) => ({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
+        serviceBindings: mtlsBindings(inject("mtlsGateway")),
         workers: [
           {
             name: "pve-simulator",
@@ -18,7 +52,7 @@ export default defineConfig({
           },
         ],
       },
-    }),
+    })),
   ],
   test: {
     globalSetup: ["./test/global-setup.ts"],

@@ -1,8 +1,23 @@
 import { Hono } from "hono";
-import { decideConsent, showConsent } from "./auth/authorize";
+import {
+  finishAdminSignIn,
+  GRANTS_PATH,
+  REVOKE_PATH,
+  revokeGrant,
+  SIGN_OUT_PATH,
+  showGrants,
+  signOut,
+} from "./auth/admin-grants";
+import { isAdminCallback } from "./auth/admin-session";
+import { decideConsent, showConsent, signInCallback } from "./auth/authorize";
 import { escapeHtml, htmlResponse, page } from "./auth/html";
 import { type AppConfig, loadConfig } from "./config";
 import type { Env } from "./env";
+import { checkProxmox } from "./upstream/health";
+
+function logLine(line: Record<string, unknown>): void {
+  console.log(JSON.stringify(line));
+}
 
 /**
  * Everything outside /mcp and the provider's own OAuth endpoints: the
@@ -14,6 +29,15 @@ export function createApp(): Hono<{ Bindings: Env }> {
 
   app.get("/authorize", (c) => showConsent(c.req.raw, c.env, config(c.env)));
   app.post("/authorize", (c) => decideConsent(c.req.raw, c.env, config(c.env)));
+  // The identity provider's one registered redirect: MCP clients' sign-ins and the grants page's.
+  app.get("/callback", (c) =>
+    isAdminCallback(c.req.raw)
+      ? finishAdminSignIn(c.req.raw, c.env, config(c.env))
+      : signInCallback(c.req.raw, c.env, config(c.env)),
+  );
+  app.get(GRANTS_PATH, (c) => showGrants(c.req.raw, c.env, config(c.env)));
+  app.post(REVOKE_PATH, (c) => revokeGrant(c.req.raw, c.env, config(c.env)));
+  app.post(SIGN_OUT_PATH, (c) => signOut(c.req.raw, c.env, config(c.env)));
 
   app.get("/", (c) => {
     const { resource } = config(c.env);
@@ -25,7 +49,14 @@ export function createApp(): Hono<{ Bindings: Env }> {
     );
   });
 
-  app.get("/healthz", (c) => c.json({ ok: true }));
+  // Public: says only whether Proxmox answers through the configured route (see
+  // src/upstream/health.ts); the reasons go to the log for `wrangler tail`.
+  app.get("/healthz", async (c) => {
+    const proxmox = await checkProxmox(c.env, { log: logLine });
+    return c.json({ ok: proxmox === "ok", proxmox }, proxmox === "ok" ? 200 : 503, {
+      "Cache-Control": "no-store",
+    });
+  });
 
   app.notFound((c) => c.text("Not found", 404));
   return app;

@@ -12,12 +12,31 @@ export interface AppEnv {
   OAUTH_PROVIDER: OAuthHelpers;
   /** The local demo cluster (simulator Worker); absent in production. */
   PVE_DEMO?: Fetcher;
+  /** Workers VPC service binding to pveproxy through the tunnel (PROXMOX_ROUTE = "vpc"). */
+  PVE_VPC?: Fetcher;
+  /** mTLS certificate binding: presents the Worker's client certificate (PROXMOX_ROUTE = "mtls"). */
+  PVE_MTLS?: Fetcher;
 
   PUBLIC_ORIGIN: string;
   DEV_SIGN_IN?: string;
   EXTRA_REDIRECT_URIS?: string;
   EXTRA_ALLOWED_ORIGINS?: string;
 
+  /** Upstream OpenID Connect sign-in (Cloudflare Access for SaaS or any OIDC issuer). */
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
+  /** Worker secret. */
+  OIDC_CLIENT_SECRET?: string;
+  OIDC_SCOPES?: string;
+  /** Allow-lists: comma-separated emails, `*@domain` or subject (`sub`) values. */
+  ADMIN_USERS?: string;
+  OPERATOR_USERS?: string;
+  VIEWER_USERS?: string;
+  /** Worker secret (32+ characters) that signs remembered consent; unset asks every time. */
+  CONSENT_SECRET?: string;
+
+  /** How the Worker reaches Proxmox: direct, vpc, access or mtls (see src/upstream/route.ts). */
+  PROXMOX_ROUTE?: string;
   PROXMOX_BASE_URL?: string;
   PROXMOX_TOKEN_ID?: string;
   PROXMOX_TOKEN_SECRET?: string;
@@ -29,6 +48,9 @@ export interface AppEnv {
   PROXMOX_REALM?: string;
   PROXMOX_OTP?: string;
   PROXMOX_TIMEOUT_MS?: string;
+  /** Cloudflare Access service token, sent as CF-Access-Client-Id / -Secret (route "access"). */
+  CF_ACCESS_CLIENT_ID?: string;
+  CF_ACCESS_CLIENT_SECRET?: string;
 }
 
 export type Env = AppEnv;

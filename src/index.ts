@@ -1,6 +1,7 @@
 import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
 import { createApp } from "./app";
 import { checkRedirectUris, redirectRefusalMessage } from "./auth/redirect-policy";
+import { recheckAllowList } from "./auth/refresh-check";
 import { SCOPES } from "./auth/scopes";
 import { markTokenNotFound, withTokenRetry } from "./auth/token-retry";
 import { type AppConfig, loadConfig } from "./config";
@@ -30,6 +31,7 @@ function createProvider(config: AppConfig): OAuthProvider<Env> {
       return { code: "invalid_redirect_uri", description: redirectRefusalMessage(verdict.refused) };
     },
     onError: markTokenNotFound,
+    tokenExchangeCallback: recheckAllowList,
   });
 }
 

@@ -243,7 +243,7 @@ describe("validation over HTTP", () => {
 
   it("answers 501 for a schema endpoint the simulator does not implement", async () => {
     const { sim } = createSimulator();
-    const res = await call(sim, "GET", "/cluster/ha/status/current");
+    const res = await call(sim, "GET", "/cluster/ceph/status");
     expect(res.status).toBe(501);
   });
 });

@@ -80,6 +80,94 @@ const SAMPLES: Record<string, Sample[]> = {
     { path: "/nodes/pve2/storage/local-lvm/content", query: { content: "rootdir" } },
   ],
   "GET /storage": [{ path: "/storage" }],
+  "GET /nodes/{node}/qemu/{vmid}/pending": [
+    { path: "/nodes/pve1/qemu/101/pending" },
+    { path: "/nodes/pve1/qemu/9000/pending" },
+  ],
+  "GET /nodes/{node}/lxc/{vmid}/pending": [{ path: "/nodes/pve1/lxc/110/pending" }],
+  "GET /nodes/{node}/qemu/{vmid}/agent/get-osinfo": [
+    { path: "/nodes/pve1/qemu/100/agent/get-osinfo" },
+  ],
+  "GET /nodes/{node}/qemu/{vmid}/agent/get-host-name": [
+    { path: "/nodes/pve1/qemu/101/agent/get-host-name" },
+  ],
+  "GET /nodes/{node}/qemu/{vmid}/agent/get-fsinfo": [
+    { path: "/nodes/pve1/qemu/101/agent/get-fsinfo" },
+  ],
+  "GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces": [
+    { path: "/nodes/pve2/qemu/200/agent/network-get-interfaces" },
+  ],
+  "GET /nodes/{node}/lxc/{vmid}/interfaces": [
+    { path: "/nodes/pve1/lxc/110/interfaces" },
+    { path: "/nodes/pve2/lxc/210/interfaces" },
+  ],
+  "GET /cluster/firewall/options": [{ path: "/cluster/firewall/options" }],
+  "GET /cluster/firewall/rules": [{ path: "/cluster/firewall/rules" }],
+  "GET /cluster/firewall/groups": [{ path: "/cluster/firewall/groups" }],
+  "GET /cluster/firewall/groups/{group}": [{ path: "/cluster/firewall/groups/webserver" }],
+  "GET /cluster/firewall/aliases": [{ path: "/cluster/firewall/aliases" }],
+  "GET /cluster/firewall/ipset": [{ path: "/cluster/firewall/ipset" }],
+  "GET /cluster/firewall/ipset/{name}": [{ path: "/cluster/firewall/ipset/blocklist" }],
+  "GET /nodes/{node}/firewall/options": [
+    { path: "/nodes/pve1/firewall/options" },
+    { path: "/nodes/pve2/firewall/options" },
+  ],
+  "GET /nodes/{node}/firewall/rules": [{ path: "/nodes/pve1/firewall/rules" }],
+  "GET /nodes/{node}/qemu/{vmid}/firewall/options": [
+    { path: "/nodes/pve1/qemu/100/firewall/options" },
+    { path: "/nodes/pve1/qemu/103/firewall/options" },
+  ],
+  "GET /nodes/{node}/qemu/{vmid}/firewall/rules": [{ path: "/nodes/pve1/qemu/101/firewall/rules" }],
+  "GET /nodes/{node}/qemu/{vmid}/firewall/aliases": [
+    { path: "/nodes/pve1/qemu/101/firewall/aliases" },
+  ],
+  "GET /nodes/{node}/qemu/{vmid}/firewall/ipset": [{ path: "/nodes/pve1/qemu/101/firewall/ipset" }],
+  "GET /nodes/{node}/qemu/{vmid}/firewall/ipset/{name}": [
+    { path: "/nodes/pve1/qemu/101/firewall/ipset/app-servers" },
+  ],
+  "GET /nodes/{node}/lxc/{vmid}/firewall/options": [
+    { path: "/nodes/pve1/lxc/110/firewall/options" },
+  ],
+  "GET /nodes/{node}/lxc/{vmid}/firewall/rules": [{ path: "/nodes/pve1/lxc/110/firewall/rules" }],
+  "GET /nodes/{node}/lxc/{vmid}/firewall/aliases": [
+    { path: "/nodes/pve1/lxc/110/firewall/aliases" },
+  ],
+  "GET /nodes/{node}/lxc/{vmid}/firewall/ipset": [{ path: "/nodes/pve1/lxc/110/firewall/ipset" }],
+  "GET /nodes/{node}/lxc/{vmid}/firewall/ipset/{name}": [
+    { path: "/nodes/pve1/lxc/110/firewall/ipset/ipfilter-net0" },
+  ],
+  "GET /nodes/{node}/rrddata": [
+    { path: "/nodes/pve1/rrddata", query: { timeframe: "hour" } },
+    { path: "/nodes/pve2/rrddata", query: { timeframe: "week", cf: "MAX" } },
+    { path: "/nodes/pve3/rrddata", query: { timeframe: "decade" } },
+  ],
+  "GET /nodes/{node}/qemu/{vmid}/rrddata": [
+    { path: "/nodes/pve1/qemu/103/rrddata", query: { timeframe: "week" } },
+    { path: "/nodes/pve1/qemu/102/rrddata", query: { timeframe: "hour" } },
+  ],
+  "GET /nodes/{node}/lxc/{vmid}/rrddata": [
+    { path: "/nodes/pve1/lxc/111/rrddata", query: { timeframe: "day", cf: "MAX" } },
+  ],
+  "GET /access/users": [{ path: "/access/users" }, { path: "/access/users", query: { full: "1" } }],
+  "GET /access/groups": [{ path: "/access/groups" }],
+  "GET /access/roles": [{ path: "/access/roles" }],
+  "GET /access/acl": [{ path: "/access/acl" }],
+  "GET /cluster/ha/resources": [
+    { path: "/cluster/ha/resources" },
+    { path: "/cluster/ha/resources", query: { type: "ct" } },
+  ],
+  "GET /cluster/ha/status/current": [{ path: "/cluster/ha/status/current" }],
+  "GET /cluster/log": [{ path: "/cluster/log" }, { path: "/cluster/log", query: { max: "3" } }],
+  "GET /nodes/{node}/services": [
+    { path: "/nodes/pve1/services" },
+    { path: "/nodes/pve2/services" },
+  ],
+  "GET /nodes/{node}/time": [{ path: "/nodes/pve1/time" }, { path: "/nodes/pve2/time" }],
+  "GET /nodes/{node}/network": [
+    { path: "/nodes/pve1/network" },
+    { path: "/nodes/pve1/network", query: { type: "any_bridge" } },
+    { path: "/nodes/pve2/network", query: { type: "eth" } },
+  ],
   "POST /nodes/{node}/qemu/{vmid}/status/start": [{ path: "/nodes/pve2/qemu/201/status/start" }],
   "POST /nodes/{node}/qemu/{vmid}/status/stop": [{ path: "/nodes/pve1/qemu/100/status/stop" }],
   "POST /nodes/{node}/qemu/{vmid}/status/shutdown": [

@@ -3,12 +3,19 @@ import {
   type AuthRequest,
   CimdFetchError,
 } from "@cloudflare/workers-oauth-provider";
-import { type AppConfig, isLoopbackHostname } from "../config";
+import { type AppConfig, ConfigError, isLoopbackHostname } from "../config";
 import type { Env } from "../env";
 import { consentPage } from "./consent-page";
-import { errorPage, htmlResponse } from "./html";
+import { CONSENT_POLICY, errorPage, htmlResponse } from "./html";
 import { DEV_USER, type GrantProps } from "./identity";
+import { OidcError } from "./oidc";
 import { grantedScopes, isRole, type Role, roleFromScopes } from "./scopes";
+import { loadUpstreamSignIn } from "./sign-in-config";
+import {
+  decideUpstreamConsent,
+  finishUpstreamSignIn,
+  showUpstreamConsent,
+} from "./upstream-sign-in";
 
 /**
  * Dev sign-in exists only when all three hold: the operator enabled it, the
@@ -24,7 +31,7 @@ export function devSignInAllowed(config: AppConfig, request: Request): boolean {
   );
 }
 
-const NO_SIGN_IN =
+export const NO_SIGN_IN =
   "No sign-in method is configured for this server. Configure an OpenID Connect identity provider for production, or for local development run `npm start` and open the server on localhost with DEV_SIGN_IN enabled.";
 
 /** GET /authorize: validate the request, then show the consent page. */
@@ -34,6 +41,8 @@ export async function showConsent(
   config: AppConfig,
 ): Promise<Response> {
   return guarded(async () => {
+    const upstream = loadUpstreamSignIn(env, config.publicOrigin);
+    if (upstream) return showUpstreamConsent(request, env.OAUTH_PROVIDER, upstream);
     if (!devSignInAllowed(config, request))
       return errorPage("Sign-in unavailable", NO_SIGN_IN, 403);
     const oauth = env.OAUTH_PROVIDER;
@@ -46,7 +55,7 @@ export async function showConsent(
       devSignIn: true,
       defaultRole: roleFromScopes(authRequest.scope) ?? "viewer",
     });
-    return htmlResponse(html, 200, consent.headers);
+    return htmlResponse(html, 200, consent.headers, CONSENT_POLICY);
   });
 }
 
@@ -57,6 +66,8 @@ export async function decideConsent(
   config: AppConfig,
 ): Promise<Response> {
   return guarded(async () => {
+    const upstream = loadUpstreamSignIn(env, config.publicOrigin);
+    if (upstream) return decideUpstreamConsent(request, env.OAUTH_PROVIDER, upstream);
     if (!devSignInAllowed(config, request))
       return errorPage("Sign-in unavailable", NO_SIGN_IN, 403);
     const oauth = env.OAUTH_PROVIDER;
@@ -95,7 +106,20 @@ export async function decideConsent(
   });
 }
 
-async function guarded(run: () => Promise<Response>): Promise<Response> {
+/** GET /callback: the identity provider sent the user back. */
+export async function signInCallback(
+  request: Request,
+  env: Env,
+  config: AppConfig,
+): Promise<Response> {
+  return guarded(async () => {
+    const upstream = loadUpstreamSignIn(env, config.publicOrigin);
+    if (!upstream) return errorPage("Sign-in unavailable", NO_SIGN_IN, 404);
+    return finishUpstreamSignIn(request, env.OAUTH_PROVIDER, upstream);
+  });
+}
+
+export async function guarded(run: () => Promise<Response>): Promise<Response> {
   try {
     return await run();
   } catch (error) {
@@ -107,6 +131,16 @@ async function guarded(run: () => Promise<Response>): Promise<Response> {
         "Sign-in failed",
         `${error.description} Start signing in again from your app.`,
         400,
+      );
+    }
+    if (error instanceof ConfigError) {
+      return errorPage("Sign-in is not configured correctly", error.message, 500);
+    }
+    if (error instanceof OidcError) {
+      return errorPage(
+        "The identity provider is unavailable",
+        `${error.message} Try again in a moment.`,
+        502,
       );
     }
     if (error instanceof CimdFetchError) {

@@ -8,6 +8,8 @@ export interface ConsentPageOptions {
   /** Dev sign-in: the page lets the developer pick the role to sign in with. */
   devSignIn: boolean;
   defaultRole: Role;
+  /** Upstream sign-in: the provider the user signs in with after approving. */
+  upstream?: { provider: string; canRemember: boolean };
 }
 
 /**
@@ -19,6 +21,7 @@ export function consentPage({
   handle,
   devSignIn,
   defaultRole,
+  upstream,
 }: ConsentPageOptions): string {
   const name = escapeHtml(details.clientName || "An unnamed app");
   const publisher = details.clientDomain
@@ -36,6 +39,13 @@ export function consentPage({
           `<label><input type="radio" name="role" value="${role}"${role === defaultRole ? " checked" : ""}> <strong>${role}</strong>: ${escapeHtml(ROLE_DESCRIPTIONS[role])}</label>`,
       ).join("")}</div>`
     : "";
+  const next = upstream
+    ? `<p>Next you sign in with <strong>${escapeHtml(upstream.provider)}</strong>. The app gets the role this server's operator gave your account (viewer, operator or admin), never more than it asks for.</p>${
+        upstream.canRemember
+          ? '<label><input type="checkbox" name="remember" value="yes" checked> Don\'t ask again for this app in this browser (30 days)</label>'
+          : ""
+      }`
+    : "";
   return page(
     `Allow ${details.clientName || "app"} to use Proxmox?`,
     `<h1>Allow ${name} to use your Proxmox cluster?</h1>
@@ -44,7 +54,7 @@ ${publisher}
 ${loopback}${requested}
 <form method="post">
 <input type="hidden" name="handle" value="${escapeHtml(handle)}">
-${roles}
+${roles}${next}
 <p><button name="decision" value="approve">Allow</button><button name="decision" value="deny">Deny</button></p>
 </form>`,
   );

@@ -1,4 +1,4 @@
-import { McpServer } from "@modelcontextprotocol/server";
+import { McpServer, type ServerContext } from "@modelcontextprotocol/server";
 import type { GrantProps } from "../auth/identity";
 import { allows } from "../auth/scopes";
 import type { ProxmoxClient } from "../proxmox/client";
@@ -42,7 +42,8 @@ export function createServer(deps: ServerDeps): McpServer {
         outputSchema: tool.output,
         annotations: { title: tool.title, ...tool.annotations },
       },
-      (args: unknown) => callTool(tool, args, deps),
+      (args: unknown, request: ServerContext) =>
+        callTool(tool, args, deps, progressReporter(request)),
     );
   }
   return server;
@@ -55,7 +56,33 @@ interface CallResult {
   isError?: boolean;
 }
 
-async function callTool(tool: Tool, args: unknown, deps: ServerDeps): Promise<CallResult> {
+/** Sends `notifications/progress` for this request, if the client sent a progress token. */
+export function progressReporter(request: ServerContext | undefined): ToolContext["progress"] {
+  const progressToken = request?.mcpReq._meta?.progressToken;
+  if (request === undefined || progressToken === undefined) return undefined;
+  return async (progress, total, message) => {
+    try {
+      await request.mcpReq.notify({
+        method: "notifications/progress",
+        params: {
+          progressToken,
+          progress,
+          ...(total === undefined ? {} : { total }),
+          ...(message === undefined ? {} : { message }),
+        },
+      });
+    } catch {
+      // A lost progress update must not turn a working call into a failure.
+    }
+  };
+}
+
+async function callTool(
+  tool: Tool,
+  args: unknown,
+  deps: ServerDeps,
+  progress?: ToolContext["progress"],
+): Promise<CallResult> {
   const started = Date.now();
   let pve: ProxmoxClient | undefined;
   let result: CallResult;
@@ -67,6 +94,7 @@ async function callTool(tool: Tool, args: unknown, deps: ServerDeps): Promise<Ca
       identity: deps.identity,
       scopes: deps.scopes,
       session: deps.session,
+      ...(progress ? { progress } : {}),
     };
     const answer = await tool.run(args, ctx);
     result = {

@@ -11,6 +11,11 @@ export interface ToolContext {
   identity: GrantProps;
   scopes: readonly string[];
   session: DurableObjectStub<McpSession>;
+  /**
+   * Tells the client how a long call is getting on (e.g. while waiting for a task). Present
+   * only when the client asked for progress notifications; never fails the call.
+   */
+  progress?: (progress: number, total?: number, message?: string) => Promise<void>;
 }
 
 /** A tool's answer: raw structured data plus a short human summary. */

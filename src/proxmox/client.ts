@@ -14,7 +14,7 @@ import { encodeParams, type PveParams } from "./encoding";
 import { ProxmoxConfigError, ProxmoxError } from "./errors";
 import { assertPvePath, type PvePath, pvePath } from "./identifiers";
 import { makeRedactor, type Redactor } from "./redact";
-import { type AnswerContext, type RawAnswer, unwrapAnswer } from "./response";
+import { type AnswerContext, type RawAnswer, unwrapAnswer, unwrapEnvelope } from "./response";
 import {
   sharedTicketCache,
   type Ticket,
@@ -182,6 +182,35 @@ export class ProxmoxClient {
     params?: PveParams,
     options: RequestOptions = {},
   ): Promise<T> {
+    const answer = await this.#exchange(method, path, params, options);
+    return unwrapAnswer(answer, this.#context(method, path)) as T;
+  }
+
+  /**
+   * A GET of a paged list: PVE's `data` plus the `total` it sends beside it (task logs, node
+   * task lists), which `get` drops. `total` is undefined when PVE sent none.
+   */
+  async getPage<T = unknown>(
+    path: PvePath,
+    params?: PveParams,
+    options: RequestOptions = {},
+  ): Promise<{ data: T; total: number | undefined }> {
+    const answer = await this.#exchange("GET", path, params, options);
+    const envelope = unwrapEnvelope(answer, this.#context("GET", path));
+    const total = envelope.total;
+    return {
+      data: envelope.data as T,
+      total: typeof total === "number" && Number.isFinite(total) ? total : undefined,
+    };
+  }
+
+  /** Sends one API call, with the retry and re-login rules, and returns the final answer. */
+  async #exchange(
+    method: HttpMethod,
+    path: PvePath,
+    params: PveParams | undefined,
+    options: RequestOptions,
+  ): Promise<RawAnswer> {
     // Both checks throw before anything touches the network.
     assertPvePath(path);
     const encoded = encodeParams(params);
@@ -218,7 +247,7 @@ export class ProxmoxClient {
         await this.#pause();
         continue;
       }
-      return unwrapAnswer(answer, this.#context(method, path)) as T;
+      return answer;
     }
   }
 

@@ -114,6 +114,7 @@ export type IdentifierKind =
   | "upid"
   | "guest_type"
   | "volume"
+  | "firewall_name"
   | "path";
 
 /** Thrown before any request is made when a value may not be placed into an API path. */

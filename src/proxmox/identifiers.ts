@@ -31,13 +31,23 @@ export type SnapshotName = Brand<string, "SnapshotName">;
 export type Upid = Brand<string, "Upid">;
 /** A storage volume id such as `local:iso/debian-12.iso` or `local-lvm:vm-100-disk-0`. */
 export type VolumeId = Brand<string, "VolumeId">;
+/** A firewall security group or IP set name, as in `/cluster/firewall/ipset/<name>`. */
+export type FirewallName = Brand<string, "FirewallName">;
 /** The two guest kinds with their own API subtree. */
 export type GuestType = "qemu" | "lxc";
 /** A path relative to `/api2/json`, built by `pvePath` from literals and validated values. */
 export type PvePath = Brand<string, "PvePath">;
 
 /** Anything `pvePath` will place into a path segment. */
-export type PathValue = NodeName | VmId | StorageId | SnapshotName | Upid | VolumeId | GuestType;
+export type PathValue =
+  | NodeName
+  | VmId
+  | StorageId
+  | SnapshotName
+  | Upid
+  | VolumeId
+  | GuestType
+  | FirewallName;
 
 const NODE_RE = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
 // DNS labels are at most 63 octets; PVE's regex has no limit but a node name is a hostname.
@@ -59,6 +69,9 @@ const UPID_MAX = 512;
 // without `.`/`..` segments; `/` is allowed because the content endpoint takes the rest of the URI.
 const VOLUME_NAME_RE = /^[A-Za-z0-9_+=@,.-]+(?:\/[A-Za-z0-9_+=@,.-]+)*$/;
 const VOLUME_MAX = 255;
+// pve-firewall's group and IP set names: [A-Za-z][A-Za-z0-9\-\_]+; IP set names up to 64
+// characters (security groups up to 18, which PVE itself enforces).
+const FIREWALL_NAME_RE = /^[A-Za-z][A-Za-z0-9_-]{1,63}$/;
 
 function describe(value: unknown): string {
   if (typeof value === "string") {
@@ -224,6 +237,22 @@ export function parseVolumeId(value: unknown): VolumeId {
   return value;
 }
 
+// ----- firewall group / IP set name -------------------------------------------------------------
+
+const FIREWALL_NAME_RULE =
+  "a security group or IP set name is 2-64 characters: a letter, then letters, digits, '-' or '_'.";
+
+export function isFirewallName(value: unknown): value is FirewallName {
+  return typeof value === "string" && FIREWALL_NAME_RE.test(value);
+}
+
+export function parseFirewallName(value: unknown): FirewallName {
+  if (!isFirewallName(value)) {
+    invalid("firewall_name", "firewall group or IP set name", value, FIREWALL_NAME_RULE);
+  }
+  return value;
+}
+
 // ----- paths ------------------------------------------------------------------------------------
 
 function isPathValue(value: unknown): value is PathValue {
@@ -234,7 +263,8 @@ function isPathValue(value: unknown): value is PathValue {
     isSnapshotName(value) ||
     isGuestType(value) ||
     isUpid(value) ||
-    isVolumeId(value)
+    isVolumeId(value) ||
+    isFirewallName(value)
   );
 }
 
@@ -274,7 +304,7 @@ export function pvePath(strings: TemplateStringsArray, ...values: readonly PathV
       if (!isPathValue(value)) {
         throw new InvalidIdentifierError(
           "path",
-          `Refusing to put ${describe(value)} into an API path: it is not a valid node name, VMID, storage id, snapshot name, volume id, guest type or task id.`,
+          `Refusing to put ${describe(value)} into an API path: it is not a valid node name, VMID, storage id, snapshot name, volume id, guest type, task id or firewall name.`,
           "Validate identifiers with parseNodeName, parseVmid, ... before building a path; nothing was sent to Proxmox.",
         );
       }

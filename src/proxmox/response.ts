@@ -122,7 +122,7 @@ function privilegeHint(ctx: AnswerContext, missing: MissingPrivilege | undefined
     ctx.authKind === "token"
       ? " An API token with privilege separation (privsep=1) only has what is granted to the token itself, not its user's rights."
       : "";
-  return `${grant}.${tokenNote} GET /access/permissions shows the effective rights.`;
+  return `${grant}.${tokenNote} The my_permissions tool shows the effective rights and what is missing.`;
 }
 
 function fromPve(answer: RawAnswer, json: unknown, ctx: AnswerContext): ProxmoxError {
@@ -289,9 +289,20 @@ export function errorFromAnswer(answer: RawAnswer, ctx: AnswerContext): ProxmoxE
 
 /** Returns PVE's `data` for a 2xx JSON envelope, or throws the matching error. */
 export function unwrapAnswer(answer: RawAnswer, ctx: AnswerContext): unknown {
+  return unwrapEnvelope(answer, ctx).data;
+}
+
+/**
+ * The whole success envelope: `data` and the result attributes PVE puts beside it (`total` of
+ * task logs and task lists). Throws like `unwrapAnswer`.
+ */
+export function unwrapEnvelope(
+  answer: RawAnswer,
+  ctx: AnswerContext,
+): Record<string, unknown> & { data: unknown } {
   if (answer.status >= 200 && answer.status < 300) {
     const json = parseJson(answer.body);
-    if (isRecord(json) && Object.hasOwn(json, "data")) return json.data;
+    if (isRecord(json) && Object.hasOwn(json, "data")) return json as { data: unknown };
   }
   throw errorFromAnswer(answer, ctx);
 }

@@ -14,6 +14,7 @@ interface ClusterStatusItem {
   online?: number | boolean;
   ip?: string;
   local?: number | boolean;
+  nodeid?: number;
 }
 
 const usage = z.object({
@@ -48,6 +49,8 @@ export const clusterOverview = defineTool({
         name: z.string(),
         online: z.boolean(),
         ip: z.string().nullable(),
+        nodeid: z.number().nullable().describe("corosync node id"),
+        local: z.boolean().describe("the node answering the API"),
         cpu: z.number().describe("0-1 fraction of the node's CPUs"),
         cpus: z.number(),
         memUsed: z.number(),
@@ -91,6 +94,8 @@ export const clusterOverview = defineTool({
         name,
         online,
         ip: st?.ip ?? null,
+        nodeid: typeof st?.nodeid === "number" ? st.nodeid : null,
+        local: flag(st?.local),
         cpu: online ? num(res?.cpu) : 0,
         cpus: num(res?.maxcpu),
         memUsed: online ? num(res?.mem) : 0,

@@ -29,3 +29,9 @@ export function duration(seconds: number): string {
 export function ratio(used: number, total: number): number {
   return total > 0 ? Math.round((used / total) * 10000) / 10000 : 0;
 }
+
+/** A unix time as "2026-11-22 09:30:00Z" for summaries (UTC, no locale surprises). */
+export function dateTime(unixSeconds: number): string {
+  if (!Number.isFinite(unixSeconds) || unixSeconds <= 0) return "unknown time";
+  return `${new Date(unixSeconds * 1000).toISOString().slice(0, 19).replace("T", " ")}Z`;
+}

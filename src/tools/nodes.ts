@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { ToolError } from "../mcp/tool";
 import type { ProxmoxClient } from "../proxmox/client";
 import { ProxmoxError } from "../proxmox/errors";
@@ -39,3 +40,8 @@ export async function onNode<T>(
     throw error;
   }
 }
+
+/** The `node` argument of the tools about one node. */
+export const nodeArg = z
+  .string({ error: "node is required: a node name such as pve1 (cluster_overview lists them)" })
+  .describe("Node name, case-sensitive (e.g. from cluster_overview)");

@@ -1,54 +1,65 @@
 import type { Env } from "../env";
-import { globalFetcher, ProxmoxClient, type PveFetcher } from "../proxmox/client";
-import { type EnvRecord, isProxmoxConfigured, loadProxmoxConfig } from "../proxmox/config";
+import { ProxmoxClient } from "../proxmox/client";
+import { isProxmoxConfigured, loadProxmoxConfig } from "../proxmox/config";
 import { ProxmoxConfigError } from "../proxmox/errors";
-import { DEMO_BASE_URL, DEMO_TOKEN_ID, DEMO_TOKEN_SECRET } from "./demo";
+import { accessRoute } from "./access";
+import { demoRoute } from "./demo";
+import { directRoute } from "./direct";
+import { mtlsRoute } from "./mtls";
+import {
+  envRecord,
+  isRouteName,
+  type RouteName,
+  readVar,
+  type UpstreamRoute,
+} from "./route-support";
+import { vpcRoute } from "./vpc";
+
+export type { RouteName, UpstreamRoute } from "./route-support";
 
 type Log = (line: Record<string, unknown>) => void;
 
-const CREDENTIAL_VARS = [
-  "PROXMOX_TOKEN_ID",
-  "PROXMOX_TOKEN_SECRET",
-  "PROXMOX_USER",
-  "PROXMOX_TOKEN_NAME",
-  "PROXMOX_TOKEN_VALUE",
-  "PROXMOX_USERNAME",
-  "PROXMOX_PASSWORD",
-] as const;
+const ROUTES: Record<RouteName, (env: Env) => UpstreamRoute> = {
+  direct: directRoute,
+  vpc: vpcRoute,
+  access: accessRoute,
+  mtls: mtlsRoute,
+  demo: demoRoute,
+};
 
-interface Route {
-  env: EnvRecord;
-  fetcher: PveFetcher;
+/** True when some way to Proxmox is configured (a route, a base URL, or the local demo). */
+export function isUpstreamConfigured(env: Env): boolean {
+  return (
+    readVar(env, "PROXMOX_ROUTE") !== undefined ||
+    isProxmoxConfigured(envRecord(env)) ||
+    env.PVE_DEMO !== undefined
+  );
 }
 
 /**
- * How this deployment reaches Proxmox. With PROXMOX_BASE_URL set, the direct
- * route (global fetch to an https URL with a publicly trusted certificate).
- * Without it, local development talks to the demo cluster through its
- * service binding, with the demo's credentials unless others are set.
+ * How this deployment reaches Proxmox. PROXMOX_ROUTE picks one explicitly
+ * (direct, vpc, access, mtls; demo locally). Without it: direct when
+ * PROXMOX_BASE_URL is set, else the demo cluster when its binding exists
+ * (`npm start`, tests). Throws `ProxmoxConfigError` naming what is missing.
  */
-function chooseRoute(env: Env): Route {
-  const record = env as unknown as EnvRecord;
-  if (isProxmoxConfigured(record)) return { env: record, fetcher: globalFetcher };
-  if (env.PVE_DEMO) {
-    const hasCredentials = CREDENTIAL_VARS.some(
-      (name) => typeof record[name] === "string" && record[name] !== "",
-    );
-    return {
-      env: {
-        ...record,
-        PROXMOX_BASE_URL: DEMO_BASE_URL,
-        ...(hasCredentials
-          ? {}
-          : { PROXMOX_TOKEN_ID: DEMO_TOKEN_ID, PROXMOX_TOKEN_SECRET: DEMO_TOKEN_SECRET }),
-      },
-      fetcher: env.PVE_DEMO,
-    };
+export function chooseRoute(env: Env): UpstreamRoute {
+  const chosen = readVar(env, "PROXMOX_ROUTE")?.toLowerCase();
+  if (chosen !== undefined) {
+    if (!isRouteName(chosen)) {
+      throw new ProxmoxConfigError(
+        ["PROXMOX_ROUTE"],
+        "PROXMOX_ROUTE is not a known route.",
+        "Set it to direct, vpc, access or mtls (README: Deploy), or remove it to go direct to PROXMOX_BASE_URL.",
+      );
+    }
+    return ROUTES[chosen](env);
   }
+  if (isProxmoxConfigured(envRecord(env))) return directRoute(env);
+  if (env.PVE_DEMO) return demoRoute(env);
   throw new ProxmoxConfigError(
     ["PROXMOX_BASE_URL"],
     "This server has no Proxmox connection configured.",
-    "The operator must set PROXMOX_BASE_URL and an API token (PROXMOX_TOKEN_ID, PROXMOX_TOKEN_SECRET) as Worker secrets.",
+    "The operator must set PROXMOX_ROUTE, PROXMOX_BASE_URL and an API token (PROXMOX_TOKEN_ID, PROXMOX_TOKEN_SECRET) as Worker variables and secrets.",
   );
 }
 
@@ -58,11 +69,15 @@ const warned = new Set<string>();
 export function connectProxmox(env: Env, log?: Log): ProxmoxClient {
   const route = chooseRoute(env);
   const config = loadProxmoxConfig(route.env);
-  for (const warning of config.warnings) {
+  for (const warning of log === undefined ? [] : [...route.warnings, ...config.warnings]) {
     // Configuration is fixed per isolate: say each thing once, not per call.
     if (warned.has(warning)) continue;
     warned.add(warning);
-    log?.({ event: "config_warning", warning });
+    log?.({ event: "config_warning", route: route.name, warning });
   }
-  return new ProxmoxClient({ config, fetcher: route.fetcher });
+  return new ProxmoxClient({
+    config,
+    fetcher: route.fetcher,
+    ...(route.extraHeaders === undefined ? {} : { extraHeaders: route.extraHeaders }),
+  });
 }

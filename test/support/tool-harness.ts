@@ -19,8 +19,15 @@ export interface ToolResult<T = Record<string, unknown>> {
  * fresh simulated cluster, so each test sees a known state and can count the
  * upstream requests one tool call made.
  */
-export async function toolHarness(options: { tokenId?: string; tokenSecret?: string } = {}) {
-  const sim = new PveSimulator({ taskDurationMs: 0 });
+export async function toolHarness(
+  options: {
+    tokenId?: string;
+    tokenSecret?: string;
+    /** How long simulated tasks run (default 0: they end at once). */
+    taskDurationMs?: number;
+  } = {},
+) {
+  const sim = new PveSimulator({ taskDurationMs: options.taskDurationMs ?? 0 });
   const recorded: ToolCallRecord[] = [];
   const identity: GrantProps = {
     userId: "tester",

@@ -5,7 +5,7 @@
 import type { EndpointPermissions, PermissionCheck } from "../contract";
 import { permError } from "../http";
 import { ALL_PRIVILEGES, ROLES } from "./privileges";
-import { ACLS, findToken, splitTokenId } from "./user-config";
+import { ACLS, type AclEntry, findToken, groupsOf, splitTokenId } from "./user-config";
 
 /** PVE::AccessControl::normalize_path. */
 export function normalizePath(path: string): string | undefined {
@@ -18,15 +18,20 @@ export function normalizePath(path: string): string | undefined {
 /** Roles of a user or token on a path (PVE::AccessControl::roles). */
 function rolesFor(ugid: string, type: "user" | "token", path: string): Map<string, boolean> {
   let roles = new Map<string, boolean>();
+  const groups = type === "user" ? groupsOf(ugid) : [];
   const comps = path === "/" ? [""] : path.split("/");
   let current = "";
   comps.forEach((comp, i) => {
     const final = i === comps.length - 1;
     if (comp !== "") current += `/${comp}`;
     const here = current || "/";
-    const entries = ACLS.filter(
-      (a) => a.path === here && a.type === type && a.ugid === ugid && (final || a.propagate),
-    );
+    const applies = (a: AclEntry): boolean => a.path === here && (final || a.propagate);
+    const own = ACLS.filter((a) => applies(a) && a.type === type && a.ugid === ugid);
+    // A user's own ACL on a path wins over the ACLs of their groups on that path.
+    const entries =
+      own.length > 0 || type === "token"
+        ? own
+        : ACLS.filter((a) => applies(a) && a.type === "group" && groups.includes(a.ugid));
     // An ACL on a deeper path replaces what was inherited from above.
     if (entries.length > 0) roles = new Map(entries.map((a) => [a.roleid, a.propagate]));
   });

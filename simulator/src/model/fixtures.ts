@@ -79,6 +79,7 @@ interface GuestSeed {
   rates?: Guest["rates"];
   config: GuestConfig;
   snapshots?: { name: string; description?: string; ageDays: number; vmstate?: boolean }[];
+  pending?: Guest["pending"];
   startFailure?: Guest["startFailure"];
 }
 
@@ -136,6 +137,7 @@ function guestFromSeed(seed: GuestSeed, now: number, pid: number): Guest {
     rates: seed.rates ?? { netin: 2000, netout: 1500, diskread: 4000, diskwrite: 6000 },
     config: c,
     snapshots,
+    ...(seed.pending ? { pending: seed.pending } : {}),
     ...(seed.startFailure ? { startFailure: seed.startFailure } : {}),
   };
 }
@@ -173,7 +175,12 @@ const GUESTS: GuestSeed[] = [
     },
     snapshots: [
       { name: "pre-upgrade", description: "before Ubuntu 24.04 upgrade", ageDays: 40 },
-      { name: "nginx-tuned", ageDays: 6 },
+      {
+        name: "nginx-tuned",
+        description: "worker_processes auto, gzip on",
+        ageDays: 6,
+        vmstate: true,
+      },
     ],
   },
   {
@@ -207,6 +214,8 @@ const GUESTS: GuestSeed[] = [
       vmgenid: "5d7e9f10-2a3b-4c5d-8e9f-0a1b2c3d4e52",
     },
     snapshots: [{ name: "before-pg17", description: "PostgreSQL 16 -> 17", ageDays: 21 }],
+    // More memory for PostgreSQL, waiting for the next reboot.
+    pending: { set: { memory: "12288", balloon: 8192 }, delete: [{ key: "startup" }] },
   },
   {
     vmid: 102,
@@ -337,6 +346,7 @@ const GUESTS: GuestSeed[] = [
     config: {
       agent: "1",
       boot: "order=scsi0",
+      cipassword: "$5$Kq3vT8nZ$3bO0o7WmE5s4y2hQ1vJ9cXfRkLpA6dNzGuY8tHwMiS/",
       ciuser: "ubuntu",
       cores: 2,
       cpu: "x86-64-v2-AES",
@@ -699,6 +709,7 @@ export function createInventory(now: number): Inventory {
       nodeid: 3,
       ip: "192.168.10.13",
       online: false,
+      offlineSince: now - 5 * HOUR - 1_260,
       bootedAt: now - 45 * DAY,
       cpuModel: "Intel(R) Xeon(R) E-2236 CPU @ 3.40GHz",
       cores: 6,

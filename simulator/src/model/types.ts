@@ -18,6 +18,13 @@ export interface Snapshot {
   config: GuestConfig;
 }
 
+/** Changes in the config's [PENDING] section: applied at the next start or reboot. */
+export interface PendingChanges {
+  set: GuestConfig;
+  /** Options to remove; `force` marks PVE's forced delete (shown as `delete: 2`). */
+  delete: { key: string; force?: boolean }[];
+}
+
 /** Growth of a running guest's traffic counters, in bytes per second of uptime. */
 export interface IoRates {
   netin: number;
@@ -62,6 +69,7 @@ export interface Guest {
   rates: IoRates;
   config: GuestConfig;
   snapshots: Snapshot[];
+  pending?: PendingChanges;
   startFailure?: StartFailure;
 }
 
@@ -70,6 +78,8 @@ export interface ClusterNode {
   nodeid: number;
   ip: string;
   online: boolean;
+  /** Unix time an offline node went down: its RRD history has no data after it. */
+  offlineSince?: number;
   /** Subscription level: "" none, "c" community, "b" basic, "s" standard, "p" premium. */
   level: string;
   /** Unix time the node booted. */

@@ -1,9 +1,20 @@
-// /version and the /access endpoints: login tickets and permission listings.
+// /version and the /access endpoints: login tickets, permission listings, and
+// the users, groups, roles and ACLs of user.cfg.
 
 import { effectivePermissions, hasPrivs, normalizePath, permissionsOf } from "../auth/permissions";
-import { findUser } from "../auth/user-config";
+import { ROLES } from "../auth/privileges";
+import {
+  ACLS,
+  findUser,
+  GROUPS,
+  type GroupEntry,
+  groupsOf,
+  splitTokenId,
+  TOKENS,
+  USERS,
+} from "../auth/user-config";
 import { PveHttpError, paramError } from "../http";
-import { authid, type HandlerContext, type RouteTable, str } from "./context";
+import { authid, flag, type HandlerContext, type RouteTable, str } from "./context";
 
 /** pve-manager version the simulator claims to be. */
 export const PVE_VERSION = { version: "9.1.9", release: "9.1", repoid: "1d2e8c4f7a9b3e60" };
@@ -94,8 +105,102 @@ function getPermissions(ctx: HandlerContext): unknown {
   return effectivePermissions(userid);
 }
 
+/** May see a user through the groups listing rights (PVE's filter_groups on /access/groups/<g>). */
+const USER_ADMIN_PRIVS = ["User.Modify", "Sys.Audit"];
+
+function visibleGroups(who: string): GroupEntry[] {
+  return GROUPS.filter((g) => hasPrivs(who, `/access/groups/${g.groupid}`, USER_ADMIN_PRIVS, true));
+}
+
+/**
+ * GET /access/users: everyone for an auditor of /access/groups, else the
+ * caller and the members of groups they may see. Token secrets never appear
+ * here (they live in a separate file); `full` adds groups and token ids.
+ */
+function listUsers(ctx: HandlerContext): unknown {
+  const who = authid(ctx);
+  const full = flag(ctx, "full");
+  const enabled = ctx.params.enabled;
+  const all = hasPrivs(who, "/access/groups", USER_ADMIN_PRIVS, true);
+  const members = new Set(visibleGroups(who).flatMap((g) => g.users));
+  return USERS.filter((u) => all || u.userid === who || members.has(u.userid))
+    .filter(
+      (u) =>
+        enabled === undefined ||
+        u.enable === (enabled === true || enabled === "1" || enabled === 1),
+    )
+    .sort((a, b) => a.userid.localeCompare(b.userid))
+    .map((u) => {
+      const entry: Record<string, unknown> = {
+        userid: u.userid,
+        enable: u.enable ? 1 : 0,
+        expire: 0,
+      };
+      for (const prop of ["firstname", "lastname", "email", "comment", "keys"] as const) {
+        if (u[prop] !== undefined) entry[prop] = u[prop];
+      }
+      entry["realm-type"] = u.userid.endsWith("@pam") ? "pam" : "pve";
+      if (full) {
+        entry.groups = groupsOf(u.userid).join(",");
+        entry.tokens = TOKENS.filter((t) => splitTokenId(t.tokenid)?.[0] === u.userid).map((t) => ({
+          tokenid: splitTokenId(t.tokenid)?.[1] ?? "",
+          privsep: t.privsep ? 1 : 0,
+          expire: 0,
+          ...(t.comment ? { comment: t.comment } : {}),
+        }));
+      }
+      return entry;
+    });
+}
+
+function listGroups(ctx: HandlerContext): unknown {
+  return visibleGroups(authid(ctx)).map((g) => ({
+    groupid: g.groupid,
+    ...(g.comment ? { comment: g.comment } : {}),
+    users: [...g.users].sort().join(","),
+  }));
+}
+
+function listRoles(): unknown {
+  return Object.keys(ROLES)
+    .sort()
+    .map((roleid) => ({
+      roleid,
+      privs: [...(ROLES[roleid] ?? [])].sort().join(","),
+      // Every role of the demo is one of PVE's built-in (special) roles.
+      special: 1,
+    }));
+}
+
+/** GET /access/acl: all entries for an auditor of /access, else those the caller may change. */
+function listAcl(ctx: HandlerContext): unknown {
+  const who = authid(ctx);
+  const audit = hasPrivs(who, "/access", ["Sys.Audit"]);
+  const typeOrder = { user: 0, group: 1, token: 2 };
+  return ACLS.filter((a) => audit || hasPrivs(who, a.path, ["Permissions.Modify"]))
+    .slice()
+    .sort(
+      (a, b) =>
+        a.path.localeCompare(b.path) ||
+        typeOrder[a.type] - typeOrder[b.type] ||
+        a.ugid.localeCompare(b.ugid) ||
+        a.roleid.localeCompare(b.roleid),
+    )
+    .map((a) => ({
+      path: a.path,
+      type: a.type,
+      ugid: a.ugid,
+      roleid: a.roleid,
+      propagate: a.propagate ? 1 : 0,
+    }));
+}
+
 export const accessRoutes: RouteTable = {
   "GET /version": () => ({ ...PVE_VERSION }),
   "POST /access/ticket": createTicket,
   "GET /access/permissions": getPermissions,
+  "GET /access/users": listUsers,
+  "GET /access/groups": listGroups,
+  "GET /access/roles": listRoles,
+  "GET /access/acl": listAcl,
 };

@@ -4,6 +4,7 @@ import { hasPrivs } from "../auth/permissions";
 import { splitTokenId } from "../auth/user-config";
 import { paramError } from "../http";
 import type { ClusterState } from "../model/cluster";
+import { haStateOf } from "../model/ha";
 import type { ClusterNode, Guest } from "../model/types";
 import type { Task } from "../tasks";
 import { authid, type HandlerContext, int, type RouteTable, str } from "./context";
@@ -85,7 +86,11 @@ function resources(ctx: HandlerContext): unknown {
   if (!type || type === "vm") {
     for (const g of cluster.sortedGuests()) {
       if (!hasPrivs(who, `/vms/${g.vmid}`, ["VM.Audit"])) continue;
-      res.push(guestResource(cluster, g, cluster.node(g.node)?.online ?? false));
+      const entry = guestResource(cluster, g, cluster.node(g.node)?.online ?? false);
+      // The CRM's state of the service, known from pmxcfs even for an offline node.
+      const hastate = haStateOf(cluster, g.type, g.vmid);
+      if (hastate) entry.hastate = hastate;
+      res.push(entry);
     }
   }
   if (!type || type === "node") {

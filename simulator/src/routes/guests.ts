@@ -3,7 +3,7 @@
 // vmstatus, which the lists and status/current share.
 
 import { hasPrivs } from "../auth/permissions";
-import { handlerError } from "../http";
+import { handlerError, paramError } from "../http";
 import type { ClusterState } from "../model/cluster";
 import type { Guest, GuestConfig, GuestType } from "../model/types";
 import {
@@ -98,15 +98,33 @@ async function configDigest(config: GuestConfig): Promise<string> {
   return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** qemu-server never hands out the cloud-init password, only a mask. */
+function maskSecrets(type: GuestType, config: GuestConfig): GuestConfig {
+  return type === "qemu" && config.cipassword !== undefined
+    ? { ...config, cipassword: "**********" }
+    : config;
+}
+
+/** The config with its pending section applied, as PVE shows it unless `current` is set. */
+function withPending(g: Guest): GuestConfig {
+  const res: GuestConfig = { ...g.config, ...(g.pending?.set ?? {}) };
+  for (const { key } of g.pending?.delete ?? []) delete res[key];
+  return res;
+}
+
 function guestConfig(type: GuestType) {
   return async (ctx: HandlerContext): Promise<unknown> => {
     const g = loadGuest(ctx, type);
     const snapname = str(ctx, "snapshot");
     if (snapname !== undefined) {
+      if (flag(ctx, "current")) {
+        const msg = "cannot use 'snapshot' parameter with 'current'";
+        throw paramError({ snapshot: msg, current: msg });
+      }
       const snap = g.snapshots.find((s) => s.name === snapname);
       if (!snap) throw handlerError(`snapshot '${snapname}' does not exist`);
       return {
-        ...snap.config,
+        ...maskSecrets(type, snap.config),
         snaptime: snap.snaptime,
         ...(snap.description ? { description: snap.description } : {}),
         ...(snap.parent ? { parent: snap.parent } : {}),
@@ -114,7 +132,33 @@ function guestConfig(type: GuestType) {
         digest: await configDigest(g.config),
       };
     }
-    return { ...g.config, digest: await configDigest(g.config) };
+    const config = flag(ctx, "current") ? g.config : withPending(g);
+    return { ...maskSecrets(type, config), digest: await configDigest(g.config) };
+  };
+}
+
+/**
+ * GET .../pending (PVE::GuestHelpers::config_with_pending_array): every
+ * option with its current `value`, its `pending` value, and `delete` 1 (or 2
+ * when forced) for options that go away at the next restart.
+ */
+function pendingConfig(type: GuestType) {
+  return async (ctx: HandlerContext): Promise<unknown> => {
+    const g = loadGuest(ctx, type);
+    const current = maskSecrets(type, { ...g.config, digest: await configDigest(g.config) });
+    const pending = maskSecrets(type, g.pending?.set ?? {});
+    const deletes = new Map((g.pending?.delete ?? []).map((d) => [d.key, d.force ? 2 : 1]));
+    const keys = [
+      ...new Set([...Object.keys(current), ...Object.keys(pending), ...deletes.keys()]),
+    ];
+    return keys.sort().map((key) => {
+      const item: Record<string, unknown> = { key };
+      if (current[key] !== undefined) item.value = String(current[key]);
+      if (pending[key] !== undefined) item.pending = String(pending[key]);
+      const del = deletes.get(key);
+      if (del !== undefined) item.delete = del;
+      return item;
+    });
   };
 }
 
@@ -149,6 +193,8 @@ export const guestRoutes: RouteTable = {
   "GET /nodes/{node}/lxc/{vmid}/status/current": currentStatus("lxc"),
   "GET /nodes/{node}/qemu/{vmid}/config": guestConfig("qemu"),
   "GET /nodes/{node}/lxc/{vmid}/config": guestConfig("lxc"),
+  "GET /nodes/{node}/qemu/{vmid}/pending": pendingConfig("qemu"),
+  "GET /nodes/{node}/lxc/{vmid}/pending": pendingConfig("lxc"),
   "GET /nodes/{node}/qemu/{vmid}/snapshot": snapshotList("qemu"),
   "GET /nodes/{node}/lxc/{vmid}/snapshot": snapshotList("lxc"),
 };

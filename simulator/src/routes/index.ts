@@ -6,10 +6,16 @@
 import { contract } from "../contract";
 import { accessRoutes } from "./access";
 import { clusterRoutes } from "./cluster";
+import { clusterLogRoutes } from "./cluster-log";
 import type { RouteTable } from "./context";
+import { firewallRoutes } from "./firewall";
+import { guestAgentRoutes } from "./guest-agent";
 import { guestRoutes } from "./guests";
+import { haRoutes } from "./ha";
+import { nodeSystemRoutes } from "./node-system";
 import { nodeRoutes } from "./nodes";
 import { powerRoutes } from "./power";
+import { rrdRoutes } from "./rrd";
 import { storageRoutes } from "./storage";
 
 export const routes: RouteTable = {
@@ -19,6 +25,12 @@ export const routes: RouteTable = {
   ...guestRoutes,
   ...powerRoutes,
   ...storageRoutes,
+  ...guestAgentRoutes,
+  ...firewallRoutes,
+  ...rrdRoutes,
+  ...haRoutes,
+  ...clusterLogRoutes,
+  ...nodeSystemRoutes,
 };
 
 // A handler under a key the schema does not know would never be reached.

@@ -1,0 +1,140 @@
+import { z } from "zod";
+import { defineTool, ToolError } from "../mcp/tool";
+import { parseNodeName, parseStorageId, pvePath } from "../proxmox/identifiers";
+import { bytes, dateTime } from "./format";
+import { flag, getResources, num } from "./inventory";
+import { onNode } from "./nodes";
+import { type StorageVolume, storageResources, unknownStorageError } from "./storages";
+
+const MAX_LIMIT = 1000;
+
+export const CONTENT_TYPES = [
+  "iso",
+  "vztmpl",
+  "backup",
+  "images",
+  "rootdir",
+  "snippets",
+  "import",
+] as const;
+
+export const volumeEntry = z.object({
+  volid: z.string(),
+  content: z.string(),
+  format: z.string(),
+  size: z.number().describe("bytes"),
+  ctime: z.number().nullable(),
+  vmid: z.number().nullable(),
+  notes: z.string().nullable(),
+  protected: z.boolean(),
+});
+
+export function volumeOf(v: StorageVolume): z.infer<typeof volumeEntry> {
+  return {
+    volid: v.volid,
+    content: v.content ?? "",
+    format: v.format ?? "",
+    size: num(v.size),
+    ctime: typeof v.ctime === "number" ? v.ctime : null,
+    vmid: typeof v.vmid === "number" ? v.vmid : null,
+    notes: v.notes ?? null,
+    protected: flag(v.protected),
+  };
+}
+
+export const storageContent = defineTool({
+  name: "storage_content",
+  title: "Storage content",
+  description:
+    "What one storage holds (ISOs, CT templates, backups, disks), optionally of one type or VMID, paged. Reads on the first online node that has it unless node is given.",
+  scope: "pve:read",
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  input: z.object({
+    storage: z
+      .string({
+        error: "storage is required: a storage id such as local (list_storage lists them)",
+      })
+      .describe("Storage id, e.g. local"),
+    content: z
+      .enum(CONTENT_TYPES)
+      .optional()
+      .describe("Only this type (images: VM disks, rootdir: CT)"),
+    vmid: z.number().int().min(100).max(999_999_999).optional().describe("Only this VMID"),
+    node: z.string().optional().describe("Node to read a local storage on"),
+    start: z.number().int().min(0).max(1_000_000).default(0).describe("Skip this many (default 0)"),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_LIMIT)
+      .default(100)
+      .describe(`1-${MAX_LIMIT} (default 100)`),
+  }),
+  output: z.object({
+    storage: z.string(),
+    node: z.string().describe("where it was read"),
+    volumes: z.array(volumeEntry),
+    total: z.number(),
+    totalSize: z.number().describe("bytes, all matches"),
+    start: z.number(),
+    nextStart: z.number().nullable().describe("null at the end"),
+    truncated: z.boolean(),
+  }),
+  async run(args, { pve }) {
+    const storage = parseStorageId(args.storage);
+    let node = args.node === undefined ? undefined : parseNodeName(args.node);
+    if (node === undefined) {
+      const lines = storageResources(await getResources(pve, "storage"));
+      const here = lines.filter((r) => r.storage === storage);
+      if (here.length === 0) {
+        throw unknownStorageError(
+          storage,
+          lines.map((r) => r.storage ?? ""),
+        );
+      }
+      const online = here
+        .filter((r) => r.status === "available")
+        .sort((a, b) => (a.node ?? "").localeCompare(b.node ?? ""))[0];
+      if (!online) {
+        throw new ToolError(
+          `Storage '${storage}' is not available on any online node (configured on ${here.map((r) => r.node).join(", ")}).`,
+          "cluster_overview shows which nodes are online; storage_details shows its status per node.",
+        );
+      }
+      node = parseNodeName(online.node);
+    }
+    const target = node;
+    const params: { content?: string; vmid?: number } = {};
+    if (args.content) params.content = args.content;
+    if (args.vmid !== undefined) params.vmid = args.vmid;
+    const raw = await onNode(pve, target, () =>
+      pve.get<StorageVolume[]>(pvePath`/nodes/${target}/storage/${storage}/content`, params),
+    );
+    const all = raw.map(volumeOf);
+    const volumes = all.slice(args.start, args.start + args.limit);
+    const end = args.start + volumes.length;
+    const nextStart = end < all.length ? end : null;
+    const totalSize = all.reduce((sum, v) => sum + v.size, 0);
+    const filters = [args.content, args.vmid === undefined ? undefined : `VMID ${args.vmid}`]
+      .filter(Boolean)
+      .join(", ");
+    const header = `${storage} on ${target}: ${all.length} volume${all.length === 1 ? "" : "s"}${filters ? ` (${filters})` : ""}, ${bytes(totalSize)}.${nextStart === null ? "" : ` Showing ${args.start + 1}-${end}; next start=${nextStart}.`}`;
+    const lines = volumes.map(
+      (v) =>
+        `${v.volid} ${bytes(v.size)}${v.ctime ? ` ${dateTime(v.ctime)}` : ""}${v.protected ? " protected" : ""}${v.notes ? ` - ${v.notes.split("\n")[0]}` : ""}`,
+    );
+    return {
+      data: {
+        storage,
+        node: target,
+        volumes,
+        total: all.length,
+        totalSize,
+        start: args.start,
+        nextStart,
+        truncated: nextStart !== null,
+      },
+      summary: [header, ...lines].join("\n"),
+    };
+  },
+});
