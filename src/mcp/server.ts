@@ -57,7 +57,7 @@ interface CallResult {
 }
 
 /** Sends `notifications/progress` for this request, if the client sent a progress token. */
-export function progressReporter(request: ServerContext | undefined): ToolContext["progress"] {
+function progressReporter(request: ServerContext | undefined): ToolContext["progress"] {
   const progressToken = request?.mcpReq._meta?.progressToken;
   if (request === undefined || progressToken === undefined) return undefined;
   return async (progress, total, message) => {

@@ -57,21 +57,21 @@ function text(value: unknown): string | null {
 const user = z.object({
   userid: z.string(),
   enabled: z.boolean(),
-  expire: z.number().nullable().describe("Unix time; null = never"),
-  name: z.string().nullable().describe("first and last name"),
+  expire: z.number().nullable(),
+  name: z.string().nullable(),
   email: z.string().nullable(),
   comment: z.string().nullable(),
-  realmType: z.string().nullable().describe("pam, pve, ldap, ad, openid"),
+  realmType: z.string().nullable(),
   groups: z.array(z.string()),
   tokens: z.array(
     z.object({
-      id: z.string().describe("full token id user@realm!name"),
-      privsep: z.boolean().describe("privilege-separated: only the token's own ACLs apply"),
+      id: z.string(),
+      privsep: z.boolean().describe("only the token's own ACLs apply"),
       expire: z.number().nullable(),
       comment: z.string().nullable(),
     }),
   ),
-  tfaLocked: z.boolean().describe("locked out after too many failed second-factor attempts"),
+  tfaLocked: z.boolean(),
 });
 
 const group = z.object({
@@ -83,16 +83,13 @@ const group = z.object({
 const role = z.object({
   roleid: z.string(),
   builtin: z.boolean(),
-  privileges: z
-    .array(z.string())
-    .nullable()
-    .describe("null in kind=all for built-in roles no ACL uses"),
+  privileges: z.array(z.string()).nullable().describe("kind=all: null for unused built-in roles"),
 });
 
 const acl = z.object({
   path: z.string(),
   type: z.enum(["user", "group", "token"]),
-  ugid: z.string().describe("user, group or token id"),
+  ugid: z.string(),
   roleid: z.string(),
   propagate: z.boolean(),
 });
@@ -123,7 +120,7 @@ export const access = defineTool({
     groups: z.array(group).nullable(),
     roles: z.array(role).nullable(),
     acl: z.array(acl).nullable(),
-    truncated: z.boolean().describe(`true when a list had more than ${MAX_ENTRIES} entries`),
+    truncated: z.boolean().describe(`a list was cut at ${MAX_ENTRIES}`),
   }),
   async run({ kind }, { pve }) {
     const want = (k: string) => kind === "all" || kind === k;

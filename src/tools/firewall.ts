@@ -39,11 +39,11 @@ interface RawNamed {
 
 const rule = z.object({
   pos: z.number(),
-  type: z.string().describe("in, out, forward, or group (then action names the security group)"),
-  action: z.string().describe("ACCEPT, DROP, REJECT, or a security group name"),
+  type: z.string().describe("in, out, forward, group"),
+  action: z.string().describe("ACCEPT, DROP, REJECT or the group"),
   enable: z.boolean(),
   macro: z.string().optional(),
-  source: z.string().optional().describe("address, range, alias, or +ipset"),
+  source: z.string().optional(),
   dest: z.string().optional(),
   proto: z.string().optional(),
   dport: z.string().optional(),
@@ -59,15 +59,9 @@ const ipset = z.object({
   name: z.string(),
   comment: z.string().optional(),
   entries: z
-    .array(
-      z.object({
-        cidr: z.string(),
-        nomatch: z.boolean().describe("excluded from the set"),
-        comment: z.string().optional(),
-      }),
-    )
+    .array(z.object({ cidr: z.string(), nomatch: z.boolean(), comment: z.string().optional() }))
     .nullable()
-    .describe(`null when not fetched (more than ${MAX_SETS} sets)`),
+    .describe("null = not fetched"),
 });
 
 function cleanRule(raw: RawRule, index: number): Rule {
@@ -137,7 +131,7 @@ export const firewall = defineTool({
   name: "firewall",
   title: "Firewall configuration",
   description:
-    "Firewall of the datacenter (scope=cluster: options, rules, security groups, aliases, IP sets), a node (scope=node + node) or a guest (scope=guest + guest: options, rules, aliases, IP sets).",
+    "Firewall options and rules of the datacenter (scope=cluster, with security groups, aliases, IP sets), a node (scope=node) or a guest (scope=guest, with aliases, IP sets).",
   scope: "pve:read",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
@@ -154,17 +148,11 @@ export const firewall = defineTool({
     node: z.string().nullable(),
     vmid: z.number().nullable(),
     name: z.string().nullable(),
-    enabled: z
-      .boolean()
-      .describe(
-        "this level's enable option (node and guest rules also need the datacenter firewall)",
-      ),
-    policyIn: z.string().nullable().describe("default for inbound traffic (null at node level)"),
+    enabled: z.boolean().describe("this level; node and guest also need the datacenter on"),
+    policyIn: z.string().nullable(),
     policyOut: z.string().nullable(),
-    options: z
-      .record(z.string(), z.union([z.string(), z.number()]))
-      .describe("as set; defaults omitted"),
-    rules: z.array(rule).describe("in evaluation order"),
+    options: z.record(z.string(), z.union([z.string(), z.number()])).describe("as set"),
+    rules: z.array(rule),
     groups: z
       .array(
         z.object({
@@ -174,15 +162,12 @@ export const firewall = defineTool({
         }),
       )
       .nullable()
-      .describe("security groups (cluster scope only)"),
+      .describe("security groups (cluster)"),
     aliases: z
       .array(z.object({ name: z.string(), cidr: z.string(), comment: z.string().optional() }))
-      .nullable()
-      .describe("null at node level"),
-    ipsets: z.array(ipset).nullable().describe("null at node level"),
-    truncated: z
-      .boolean()
-      .describe(`true when more than ${MAX_SETS} groups or IP sets were listed`),
+      .nullable(),
+    ipsets: z.array(ipset).nullable(),
+    truncated: z.boolean().describe(`contents of only the first ${MAX_SETS} groups/IP sets`),
   }),
   async run(args, { pve }) {
     const misplaced = [

@@ -40,11 +40,11 @@ function count(value: unknown): number | null {
 const filesystem = z.object({
   mountpoint: z.string(),
   type: z.string().nullable(),
-  device: z.string().nullable().describe("guest device, e.g. sda1 or C:"),
+  device: z.string().nullable(),
   total: z.number().nullable().describe("bytes"),
   used: z.number().nullable().describe("bytes"),
-  fraction: z.number().nullable().describe("used/total, 0-1"),
-  disks: z.array(z.string()).describe("backing devices as the guest names them"),
+  fraction: z.number().nullable(),
+  disks: z.array(z.string()),
 });
 
 export const guestAgentInfo = defineTool({
@@ -72,10 +72,10 @@ export const guestAgentInfo = defineTool({
       })
       .nullable(),
     filesystems: z.array(filesystem),
-    truncated: z.boolean().describe(`true when more than ${MAX_FILESYSTEMS} filesystems were cut`),
+    truncated: z.boolean().describe(`cut at ${MAX_FILESYSTEMS} filesystems`),
     unavailable: z
       .record(z.string(), z.string())
-      .describe("parts the agent did not answer (osinfo, hostname, filesystems) and why"),
+      .describe("parts the agent did not answer, and why"),
   }),
   async run(args, { pve }) {
     const guest = await resolveGuest(pve, args.guest);

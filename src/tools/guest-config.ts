@@ -26,10 +26,10 @@ interface PendingItem {
 
 const change = z.object({
   key: z.string(),
-  current: z.string().nullable().describe("value in effect now; null when not set"),
-  pending: z.string().nullable().describe("value after the next restart; null when not changing"),
-  delete: z.boolean().describe("the option is removed at the next restart"),
-  force: z.boolean().describe("forced removal (the volume is removed even if in use)"),
+  current: z.string().nullable(),
+  pending: z.string().nullable().describe("value after the next restart"),
+  delete: z.boolean().describe("removed at the next restart"),
+  force: z.boolean(),
 });
 
 function show(value: string | number | undefined): string | null {
@@ -55,17 +55,17 @@ export const guestConfig = defineTool({
     name: z.string(),
     type: z.enum(["qemu", "lxc"]),
     node: z.string(),
-    digest: z.string().nullable().describe("config digest, for later edits"),
+    digest: z.string().nullable(),
     options: z
       .record(z.string(), z.union([z.string(), z.number()]))
-      .describe("every option in effect now except disks and NICs"),
+      .describe("in effect now; disks and NICs are below"),
     disks: z.array(diskSchema),
     nics: z.array(nicSchema),
     pending: z
       .array(change)
       .nullable()
-      .describe("null unless pending=true; then the options that change at the next restart"),
-    redacted: z.array(z.string()).describe(`options whose values were replaced by ${REDACTED}`),
+      .describe("with pending=true: what changes at the next restart"),
+    redacted: z.array(z.string()).describe(`options shown as ${REDACTED}`),
   }),
   async run(args, { pve }) {
     const guest = await resolveGuest(pve, args.guest);

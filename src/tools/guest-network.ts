@@ -100,19 +100,19 @@ export const guestNetwork = defineTool({
     status: z.string(),
     nics: z.array(
       nicSchema.extend({
-        guestInterface: z.string().nullable().describe("interface name inside the guest"),
-        addresses: z.array(address).describe("live addresses (no loopback or IPv6 link-local)"),
+        guestInterface: z.string().nullable(),
+        addresses: z.array(address).describe("live; no loopback or link-local"),
       }),
     ),
     otherInterfaces: z
       .array(
         z.object({ name: z.string(), mac: z.string().nullable(), addresses: z.array(address) }),
       )
-      .describe("live interfaces that match no configured NIC (bridges, VPNs, docker0 ...)"),
+      .describe("live interfaces matching no NIC (docker0, VPNs ...)"),
     live: z.object({
       available: z.boolean(),
       source: z.enum(["guest-agent", "container"]).nullable(),
-      reason: z.string().nullable().describe("why addresses are unavailable, and what to do"),
+      reason: z.string().nullable().describe("why unavailable, and what to do"),
     }),
   }),
   async run(args, { pve }) {

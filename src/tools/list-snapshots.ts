@@ -17,11 +17,11 @@ interface SnapshotItem {
 const snapshot = z.object({
   name: z.string(),
   description: z.string(),
-  snaptime: z.number().nullable().describe("Unix time"),
-  vmstate: z.boolean().nullable().describe("VMs: RAM state saved too (null for containers)"),
+  snaptime: z.number().nullable(),
+  vmstate: z.boolean().nullable().describe("RAM saved (VMs)"),
   parent: z.string().nullable(),
   children: z.array(z.string()),
-  current: z.boolean().describe("the running state was last rolled back to or taken from this one"),
+  current: z.boolean().describe("the current state descends from it"),
 });
 
 function utc(seconds: number | null): string {
@@ -43,10 +43,8 @@ export const listSnapshots = defineTool({
     name: z.string(),
     type: z.enum(["qemu", "lxc"]),
     node: z.string(),
-    snapshots: z.array(snapshot).describe("tree order: each snapshot follows its parent"),
-    current: z.object({
-      parent: z.string().nullable().describe("the snapshot the current state descends from"),
-    }),
+    snapshots: z.array(snapshot).describe("tree order"),
+    current: z.object({ parent: z.string().nullable() }),
     count: z.number(),
   }),
   async run(args, { pve }) {

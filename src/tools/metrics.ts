@@ -92,7 +92,7 @@ export const metrics = defineTool({
   name: "metrics",
   title: "Performance history",
   description:
-    "RRD history of a node or a guest (CPU, memory, network, disk I/O; load and swap for nodes) over an hour to a year: up to 70 points plus min/avg/max/last per field. Pass exactly one of node or guest.",
+    "RRD history of a node or a guest (CPU, memory, network, disk I/O; load for nodes), an hour to a year: up to 70 points plus min/avg/max/last per field.",
   scope: "pve:read",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
@@ -119,23 +119,14 @@ export const metrics = defineTool({
     timeframe: z.string(),
     cf: z.string(),
     points: z.number(),
-    sourcePoints: z.number().describe("rows PVE returned before downsampling"),
+    sourcePoints: z.number().describe("rows before downsampling"),
     step: z.number().describe("seconds between points"),
     series: z
       .record(z.string(), z.array(z.number().nullable()))
-      .describe(
-        "time (Unix) and one array per field: cpu/iowait 0-1, loadavg, memory and disk in bytes, netin/netout/diskread/diskwrite in bytes per second; null = no data",
-      ),
-    summary: z.record(z.string(), stats.nullable()).describe("per field, over all source rows"),
-    lastData: z
-      .number()
-      .nullable()
-      .describe(
-        "Unix time of the newest row with values; older than the series end = no data since",
-      ),
-    capacity: z
-      .record(z.string(), z.number().nullable())
-      .describe("latest maxcpu and memory/disk/swap totals (bytes)"),
+      .describe("time (Unix) and per field: cpu/iowait 0-1, bytes, net/disk in bytes/s"),
+    summary: z.record(z.string(), stats.nullable()),
+    lastData: z.number().nullable().describe("time of the newest row with values"),
+    capacity: z.record(z.string(), z.number().nullable()).describe("latest totals"),
   }),
   async run(args, { pve }) {
     if ((args.node === undefined) === (args.guest === undefined)) {

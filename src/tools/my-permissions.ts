@@ -18,8 +18,8 @@ const TOKEN_ID = /^(.+@[^!@]+)!(.+)$/;
 const missing = z.object({
   privilege: z.string(),
   path: z.string(),
-  why: z.string().describe("what fails without it"),
-  grantedBelow: z.array(z.string()).describe("deeper paths where it is granted (partial access)"),
+  why: z.string(),
+  grantedBelow: z.array(z.string()).describe("deeper paths that have it"),
 });
 
 function has(perms: PermissionMap, path: string, privilege: string): boolean {
@@ -34,7 +34,7 @@ export const myPermissions = defineTool({
   name: "my_permissions",
   title: "Proxmox permissions of this server",
   description:
-    "What the Proxmox identity this server uses may do: effective privileges per ACL path (optionally for one path), API token privilege separation, and which privileges the viewer, operator and admin roles of this server lack. Use after a permission error.",
+    "What the Proxmox identity of this server may do: effective privileges (optionally on one path), API token privilege separation, and what the viewer/operator/admin roles lack. Use after a 403.",
   scope: "pve:read",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
@@ -49,37 +49,25 @@ export const myPermissions = defineTool({
   }),
   output: z.object({
     identity: z.object({
-      authId: z.string().describe("user@realm, or user@realm!token for an API token"),
+      authId: z.string(),
       kind: z.enum(["token", "user"]),
       user: z.string(),
       token: z.string().nullable(),
-      privilegeSeparated: z
-        .boolean()
-        .nullable()
-        .describe("tokens: true = only the token's own ACLs count; null = unknown or not a token"),
+      privilegeSeparated: z.boolean().nullable().describe("null = unknown or not a token"),
     }),
     serverRole: z.enum(ROLES).nullable().describe("your role on this MCP server"),
     permissions: z
       .array(z.object({ paths: z.array(z.string()), privileges: z.array(z.string()) }))
-      .describe(
-        "privileges per ACL path (top-level paths and every path with an ACL); paths with the same privileges are grouped",
-      ),
-    path: z
-      .object({ path: z.string(), privileges: z.array(z.string()) })
-      .nullable()
-      .describe("effective privileges on the requested path"),
+      .describe("effective privileges, paths with the same set grouped"),
+    path: z.object({ path: z.string(), privileges: z.array(z.string()) }).nullable(),
     roles: z.array(
       z.object({
         role: z.enum(ROLES),
-        covered: z.boolean().describe("the identity has everything this role's tools need"),
-        missing: z
-          .array(missing)
-          .describe(
-            "privileges this role adds that the identity lacks (lower roles' are listed there)",
-          ),
+        covered: z.boolean(),
+        missing: z.array(missing).describe("what this role adds that is lacking"),
       }),
     ),
-    diagnosis: z.array(z.string()).describe("what this means and how to fix it"),
+    diagnosis: z.array(z.string()),
   }),
   async run(args, { pve, scopes }) {
     const authId = pve.authId;

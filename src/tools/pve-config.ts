@@ -48,13 +48,13 @@ export function isNicKey(key: string): boolean {
 }
 
 export const diskSchema = z.object({
-  key: z.string().describe("scsi0, virtio1, ide2, efidisk0, rootfs, mp0, unused0 ..."),
-  volume: z.string().describe("volume id (storage:name), a path, or 'none' for an empty drive"),
+  key: z.string(),
+  volume: z.string().describe("storage:name, a path, or none"),
   storage: z.string().nullable(),
   media: z.enum(["disk", "cdrom"]),
-  size: z.number().nullable().describe("bytes, when the config states it"),
-  mountpoint: z.string().nullable().describe("containers: where the volume is mounted"),
-  options: z.record(z.string(), z.string()).describe("the other settings, e.g. iothread, backup"),
+  size: z.number().nullable().describe("bytes"),
+  mountpoint: z.string().nullable().describe("containers"),
+  options: z.record(z.string(), z.string()),
 });
 export type GuestDisk = z.infer<typeof diskSchema>;
 
@@ -94,23 +94,20 @@ const QEMU_NIC_MODELS = new Set([
 ]);
 
 export const nicSchema = z.object({
-  key: z.string().describe("net0, net1 ..."),
-  model: z.string().nullable().describe("virtio, e1000e ... (VMs); veth (containers)"),
+  key: z.string(),
+  model: z.string().nullable(),
   mac: z.string().nullable(),
   bridge: z.string().nullable(),
-  tag: z.number().nullable().describe("VLAN tag"),
-  firewall: z.boolean().describe("the PVE firewall filters this NIC"),
-  rate: z.number().nullable().describe("rate limit in MB/s"),
+  tag: z.number().nullable().describe("VLAN"),
+  firewall: z.boolean(),
+  rate: z.number().nullable().describe("MB/s"),
   linkDown: z.boolean(),
-  name: z.string().nullable().describe("containers: interface name inside the guest"),
-  ip: z
-    .string()
-    .nullable()
-    .describe("configured IPv4 (CIDR, dhcp); VMs: from cloud-init ipconfigN"),
+  name: z.string().nullable().describe("containers: name in the guest"),
+  ip: z.string().nullable().describe("configured; VMs: cloud-init ipconfigN"),
   gw: z.string().nullable(),
   ip6: z.string().nullable(),
   gw6: z.string().nullable(),
-  options: z.record(z.string(), z.string()).describe("the other settings, e.g. queues, mtu"),
+  options: z.record(z.string(), z.string()),
 });
 export type GuestNic = z.infer<typeof nicSchema>;
 

@@ -1,7 +1,8 @@
 import type { Env } from "../env";
+import type { ProxmoxClient } from "../proxmox/client";
 import { ProxmoxError } from "../proxmox/errors";
 import { pvePath } from "../proxmox/identifiers";
-import { chooseRoute, connectProxmox, isUpstreamConfigured } from "./route";
+import { chooseRoute, connectProxmox, isUpstreamConfigured, type RouteName } from "./route";
 
 type Log = (line: Record<string, unknown>) => void;
 
@@ -35,7 +36,9 @@ export interface HealthOptions {
   now?: () => number;
 }
 
-let cached: { key: string; at: number; health: ProxmoxHealth } | undefined;
+// One slot: configuration is fixed per isolate. Holding the promise lets
+// concurrent requests share one check instead of each asking Proxmox.
+let cached: { key: string; at: number; health: Promise<ProxmoxHealth> } | undefined;
 
 /** Maps a failed check to its public status. */
 export function classifyFailure(error: unknown): ProxmoxHealth {
@@ -78,37 +81,46 @@ export async function checkProxmox(env: Env, options: HealthOptions = {}): Promi
   if (!isUpstreamConfigured(env)) return "not_configured";
 
   const started = now();
-  let route: string | undefined;
-  let health: ProxmoxHealth;
-  let detail: Record<string, unknown> = {};
+  const log = (route: string | null, health: ProxmoxHealth, detail: Record<string, unknown>) =>
+    options.log?.({
+      event: "healthz",
+      route,
+      proxmox: health,
+      durationMs: now() - started,
+      ...detail,
+    });
+
+  let pve: ProxmoxClient;
+  let route: RouteName;
   try {
     route = chooseRoute(env).name;
-    const pve = connectProxmox(env, options.log);
-    const key = `${route}|${pve.apiRoot}|${pve.authId}`;
-    if (cached !== undefined && cached.key === key && started - cached.at < cacheMs) {
-      return cached.health;
-    }
-    try {
-      await pve.get(pvePath`/version`, undefined, { timeoutMs: CHECK_TIMEOUT_MS, retry: false });
-      health = "ok";
-    } catch (error) {
-      health = classifyFailure(error);
-      detail = describe(error);
-    }
-    cached = { key, at: started, health };
+    pve = connectProxmox(env, options.log);
   } catch (error) {
-    // Configuration errors: nothing was sent, and the fix is in the environment.
-    health = classifyFailure(error);
-    detail = describe(error);
+    // Configuration errors: nothing was sent, and the fix is in the environment. The
+    // configured name stands in when the route itself could not be built.
+    const health = classifyFailure(error);
+    log(env.PROXMOX_ROUTE?.trim().toLowerCase() ?? null, health, describe(error));
+    return health;
   }
-  options.log?.({
-    event: "healthz",
-    // The configured name when the route itself could not be built.
-    route: route ?? env.PROXMOX_ROUTE?.trim().toLowerCase() ?? null,
-    proxmox: health,
-    durationMs: now() - started,
-    ...detail,
-  });
+
+  const key = `${route}|${pve.apiRoot}|${pve.authId}`;
+  if (cached !== undefined && cached.key === key && started - cached.at < cacheMs) {
+    return cached.health;
+  }
+  const health = pve
+    .get(pvePath`/version`, undefined, { timeoutMs: CHECK_TIMEOUT_MS, retry: false })
+    .then(
+      (): ProxmoxHealth => {
+        log(route, "ok", {});
+        return "ok";
+      },
+      (error: unknown): ProxmoxHealth => {
+        const failed = classifyFailure(error);
+        log(route, failed, describe(error));
+        return failed;
+      },
+    );
+  cached = { key, at: started, health };
   return health;
 }
 

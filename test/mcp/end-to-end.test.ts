@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { TOOLS } from "../../src/tools";
 import { connectV1, connectV2 } from "../support/mcp-clients";
 
 interface ListedTool {
@@ -23,7 +24,9 @@ describe.each([
 
     const { tools } = (await client.listTools()) as { tools: ListedTool[] };
     const names = tools.map((tool) => tool.name).sort();
-    expect(names).toEqual(["cluster_overview", "list_guests", "node_status", "session_info"]);
+    // A viewer sees every read tool and nothing else.
+    expect(names).toEqual(TOOLS.filter((tool) => tool.scope === "pve:read").map((t) => t.name).sort());
+    expect(names).toContain("cluster_overview");
     for (const tool of tools) {
       expect(tool.title, tool.name).toBeTruthy();
       expect(tool.annotations?.readOnlyHint, tool.name).toBe(true);
