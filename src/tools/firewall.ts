@@ -158,7 +158,11 @@ export const firewall = defineTool({
         z.object({
           name: z.string(),
           comment: z.string().optional(),
-          rules: z.array(rule).nullable(),
+          // Same shape as `rules`; a loose schema here keeps the tool list small.
+          rules: z
+            .array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])))
+            .nullable()
+            .describe("like rules; null = not fetched"),
         }),
       )
       .nullable()

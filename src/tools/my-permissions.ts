@@ -81,7 +81,7 @@ export const myPermissions = defineTool({
       args.path === undefined
         ? null
         : pve.get<PermissionMap>(pvePath`/access/permissions`, { path: args.path }),
-      // Reading the user list needs Sys.Audit on /access; without it privsep stays unknown.
+      // Listing users needs Sys.Audit or User.Modify on /access/groups; without, privsep stays unknown.
       token ? pve.get<RawUser[]>(pvePath`/access/users`, { full: true }).catch(() => null) : null,
     ]);
 

@@ -4,8 +4,9 @@ import { envRecord, readVar, requireBinding, type UpstreamRoute } from "./route-
 /**
  * The embedded demo cluster (the simulator Worker bound as PVE_DEMO under
  * `npm start` and in tests). These are its public, built-in credentials:
- * they open nothing but the fake cluster. Used only when PROXMOX_BASE_URL is
- * unset and the demo binding exists, which never holds in production.
+ * they open nothing but the fake cluster. Used when the demo binding exists
+ * and PROXMOX_BASE_URL is unset (or PROXMOX_ROUTE is "demo"); production has
+ * no demo binding.
  */
 export const DEMO_BASE_URL = "https://pve-demo.localhost:8006";
 export const DEMO_TOKEN_ID = "root@pam!mcp";

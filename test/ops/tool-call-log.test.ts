@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { DEMO_TOKEN_ID, DEMO_TOKEN_SECRET } from "../../src/upstream/demo";
+import { DEMO_TOKEN_SECRET } from "../../src/upstream/demo";
 import { connectV2 } from "../support/mcp-clients";
 
 /**
@@ -53,7 +53,6 @@ describe("tool call log lines", () => {
     const accessToken = auth.tokens()?.access_token ?? "missing token";
     expect(everything).not.toContain(accessToken);
     expect(everything).not.toContain(DEMO_TOKEN_SECRET);
-    expect(everything).not.toContain(DEMO_TOKEN_ID);
     await client.close();
   });
 

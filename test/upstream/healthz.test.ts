@@ -137,6 +137,14 @@ describe("the check behind /healthz", () => {
     expect(pve.calls).toHaveLength(2);
   });
 
+  it("lets concurrent checks share one request", async () => {
+    const pve = new RecordingFetcher(pveData({ version: "9.1" }));
+    const settings = vpcEnv(pve, "mcp@pve!concurrent");
+    const results = await Promise.all([checkProxmox(settings), checkProxmox(settings)]);
+    expect(results).toEqual(["ok", "ok"]);
+    expect(pve.calls).toHaveLength(1);
+  });
+
   it("logs one line with the details, never a secret", async () => {
     const lines: Record<string, unknown>[] = [];
     const pve = new RecordingFetcher(new Response(null, { status: 401, statusText: "no ticket" }));

@@ -59,7 +59,9 @@ describe("mTLS route, real handshake with a local gateway", () => {
       fetcher: other as Fetcher,
       retryDelayMs: 0,
     });
-    const failure = await client.get(pvePath`/version`).catch((error: unknown) => error);
+    const failure = await client
+      .get(pvePath`/version`, undefined, { retry: false })
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ProxmoxError);
     expect((failure as ProxmoxError).kind).toBe("network");
     // No HTTP answer came back: the gateway never saw a request.
