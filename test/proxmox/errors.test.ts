@@ -52,7 +52,7 @@ describe("missing privilege (403)", () => {
     expect(error.hint).toMatch(/Grant mcp@pve!worker VM\.PowerMgmt on \/vms\/100/);
     expect(error.hint).toMatch(/pveum acl modify \/vms\/100 --roles .* --tokens mcp@pve!worker/);
     expect(error.hint).toMatch(/privilege separation \(privsep=1\)/);
-    expect(error.hint).toMatch(/GET \/access\/permissions/);
+    expect(error.hint).toMatch(/The my_permissions tool shows the effective rights/);
   });
 
   it("works from the status line alone and for ticket users", async () => {
