@@ -5,6 +5,7 @@ import type { ProxmoxClient } from "../proxmox/client";
 import { ProxmoxError } from "../proxmox/errors";
 import type { McpSession } from "../session/mcp-session";
 import { redactArguments } from "../session/redact";
+import { withCompactJsonSchema } from "./compact-schema";
 import { SERVER_INSTRUCTIONS } from "./instructions";
 import { registerPrompts } from "./prompts";
 import { registerResources } from "./resources";
@@ -38,8 +39,8 @@ export function createServer(deps: ServerDeps): McpServer {
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.input,
-        outputSchema: tool.output,
+        inputSchema: withCompactJsonSchema(tool.input, "arguments"),
+        outputSchema: withCompactJsonSchema(tool.output, "results"),
         annotations: { title: tool.title, ...tool.annotations },
       },
       (args: unknown, request: ServerContext) =>

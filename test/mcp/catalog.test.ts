@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { compactJsonSchema } from "../../src/mcp/compact-schema";
 import { OVERVIEW_URI } from "../../src/mcp/resources";
 import { toolHarness } from "../support/tool-harness";
 
@@ -59,6 +60,46 @@ describe("prompts and resources", () => {
     expect(content.mimeType).toBe("application/json");
     expect(JSON.parse(content.text)).toMatchObject({
       cluster: { name: "homelab", nodesOnline: 2 },
+    });
+  });
+});
+
+describe("compact JSON Schemas", () => {
+  it("advertises no boilerplate but still validates with the full schema", async () => {
+    const { client, call } = await toolHarness();
+    const listed = JSON.stringify(await client.listTools());
+    expect(listed).not.toContain("$schema");
+    expect(listed).not.toContain('"additionalProperties":false');
+    expect(listed).not.toContain(String(Number.MAX_SAFE_INTEGER));
+    // Validation is untouched: a wrong type is still refused before the tool runs.
+    const { result, requests } = await call("list_guests", { type: "vm" });
+    expect(result.isError).toBe(true);
+    expect(requests).toBe(0);
+  });
+
+  it("keeps required fields of arguments, drops them from results", () => {
+    const schema = {
+      $schema: "x",
+      type: "object",
+      properties: {
+        a: {
+          type: "object",
+          properties: { b: { type: "number" } },
+          required: ["b"],
+          additionalProperties: false,
+        },
+      },
+      required: ["a"],
+      additionalProperties: false,
+    };
+    expect(compactJsonSchema(schema)).toEqual({
+      type: "object",
+      properties: { a: { type: "object", properties: { b: { type: "number" } }, required: ["b"] } },
+      required: ["a"],
+    });
+    expect(compactJsonSchema(schema, true)).toEqual({
+      type: "object",
+      properties: { a: { type: "object", properties: { b: { type: "number" } } } },
     });
   });
 });

@@ -25,7 +25,11 @@ describe.each([
     const { tools } = (await client.listTools()) as { tools: ListedTool[] };
     const names = tools.map((tool) => tool.name).sort();
     // A viewer sees every read tool and nothing else.
-    expect(names).toEqual(TOOLS.filter((tool) => tool.scope === "pve:read").map((t) => t.name).sort());
+    expect(names).toEqual(
+      TOOLS.filter((tool) => tool.scope === "pve:read")
+        .map((t) => t.name)
+        .sort(),
+    );
     expect(names).toContain("cluster_overview");
     for (const tool of tools) {
       expect(tool.title, tool.name).toBeTruthy();
