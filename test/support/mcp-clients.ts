@@ -2,6 +2,7 @@ import {
   Client as ClientV2,
   type OAuthClientInformationMixed,
   type OAuthClientMetadata,
+  type OAuthDiscoveryState,
   type OAuthTokens,
   StreamableHTTPClientTransport as TransportV2,
   UnauthorizedError as UnauthorizedV2,
@@ -23,6 +24,7 @@ export class InteractiveAuth {
   private info: OAuthClientInformationMixed | undefined;
   private saved: OAuthTokens | undefined;
   private verifier = "";
+  private discovery: OAuthDiscoveryState | undefined;
 
   constructor(private readonly scope?: string) {}
 
@@ -59,6 +61,13 @@ export class InteractiveAuth {
   }
   codeVerifier(): string {
     return this.verifier;
+  }
+  // Binds the callback to the authorization server the flow started with (SDK v2 checks it).
+  saveDiscoveryState(state: OAuthDiscoveryState): void {
+    this.discovery = state;
+  }
+  discoveryState(): OAuthDiscoveryState | undefined {
+    return this.discovery;
   }
 }
 
