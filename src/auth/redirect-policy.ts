@@ -36,12 +36,27 @@ export interface RedirectVerdict {
  * URIs with a private-use scheme (Cursor registers `cursor://...` next to its
  * loopback callback) are tolerated: the provider refuses any authorization
  * request that tries to use one, so they can never receive a code.
+ * The scheme is judged on the parsed URL, and whitespace or control
+ * characters anywhere refuse the URI: URL parsers trim them, so
+ * " https://evil.example/cb" would otherwise pass as a private scheme here
+ * and be used as https later.
  */
 export function checkRedirectUris(uris: unknown, extra: readonly string[]): RedirectVerdict {
   const list = (Array.isArray(uris) ? uris : []).map((uri) => String(uri));
-  const web = list.filter((uri) => /^https?:/i.test(uri));
-  const refused = web.filter((uri) => !isAllowedRedirectUri(uri, extra));
-  return { ok: web.length > 0 && refused.length === 0, refused };
+  const refused: string[] = [];
+  let web = 0;
+  for (const uri of list) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    if (/[\s\u0000-\u001f\u007f]/.test(uri) || !URL.canParse(uri)) {
+      refused.push(uri);
+      continue;
+    }
+    const protocol = new URL(uri).protocol;
+    if (protocol !== "http:" && protocol !== "https:") continue;
+    web++;
+    if (!isAllowedRedirectUri(uri, extra)) refused.push(uri);
+  }
+  return { ok: web > 0 && refused.length === 0, refused };
 }
 
 export function redirectRefusalMessage(refused: readonly string[]): string {

@@ -95,6 +95,12 @@ describe("client registration", () => {
       "one bad URI among good ones",
       ["https://claude.ai/api/mcp/auth_callback", "https://evil.example/cb"],
     ],
+    [
+      "a web URI hidden behind a leading space",
+      ["http://localhost:1234/cb", " https://evil.example/cb"],
+    ],
+    ["a web URI hidden behind a tab", ["http://localhost:1234/cb", "\thttps://evil.example/cb"]],
+    ["a URI with a line break", ["https://claude.ai/api/mcp/auth_callback\n"]],
   ])("refuses %s with a clear error", async (_label, redirectUris) => {
     const response = await register({ client_name: "bad", redirect_uris: redirectUris });
     expect(response.status).toBe(400);
