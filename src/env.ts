@@ -28,6 +28,8 @@ export interface AppEnv {
   /** Worker secret. */
   OIDC_CLIENT_SECRET?: string;
   OIDC_SCOPES?: string;
+  /** "true": emails without `email_verified` still match (automatic for Cloudflare Access). */
+  OIDC_TRUST_EMAIL?: string;
   /** Allow-lists: comma-separated emails, `*@domain` or subject (`sub`) values. */
   ADMIN_USERS?: string;
   OPERATOR_USERS?: string;

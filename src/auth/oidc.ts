@@ -299,7 +299,13 @@ export async function verifyIdToken(
   }
   const subject = String(payload.sub);
   const claimedEmail = typeof payload.email === "string" ? payload.email.trim() : "";
-  const unverified = payload.email_verified === false || payload.email_verified === "false";
+  // Only a provider's explicit word makes an email trustworthy for the allow-list,
+  // unless the deployment says this provider verifies every email it sends.
+  const verified =
+    payload.email_verified === true ||
+    payload.email_verified === "true" ||
+    (settings.trustEmail && payload.email_verified !== false && payload.email_verified !== "false");
+  const unverified = !verified;
   const email = claimedEmail && !unverified ? claimedEmail : undefined;
   const name =
     [payload.name, payload.preferred_username, email].find(

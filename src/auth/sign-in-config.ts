@@ -12,6 +12,13 @@ export interface OidcSettings {
   scopes: string[];
   /** `<PUBLIC_ORIGIN>/callback`, registered at the provider. */
   redirectUri: string;
+  /**
+   * Whether an email claim without `email_verified: true` may still match
+   * email allow-list entries. Only for providers that assert emails they
+   * verified themselves without sending the claim (Cloudflare Access, or
+   * OIDC_TRUST_EMAIL=true): elsewhere a self-chosen email could pass as an admin's.
+   */
+  trustEmail: boolean;
 }
 
 export interface SignInSettings {
@@ -29,7 +36,12 @@ export type SignInEnv = AllowListEnv &
   Partial<
     Pick<
       Env,
-      "OIDC_ISSUER" | "OIDC_CLIENT_ID" | "OIDC_CLIENT_SECRET" | "OIDC_SCOPES" | "CONSENT_SECRET"
+      | "OIDC_ISSUER"
+      | "OIDC_CLIENT_ID"
+      | "OIDC_CLIENT_SECRET"
+      | "OIDC_SCOPES"
+      | "OIDC_TRUST_EMAIL"
+      | "CONSENT_SECRET"
     >
   >;
 
@@ -113,5 +125,6 @@ function loadOidc(env: SignInEnv, publicOrigin: string): OidcSettings | undefine
     clientSecret,
     scopes: scopes.includes("openid") ? scopes : ["openid", ...scopes],
     redirectUri: `${publicOrigin}/callback`,
+    trustEmail: env.OIDC_TRUST_EMAIL === "true" || url.hostname.endsWith(".cloudflareaccess.com"),
   };
 }

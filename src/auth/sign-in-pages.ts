@@ -21,7 +21,7 @@ export function notOnListPage({ identity, backTo, variables }: NotOnListOptions)
     : `<strong>${escapeHtml(identity.name)}</strong> (subject <code>${escapeHtml(identity.subject)}</code>)`;
   const entry = identity.email ?? identity.subject;
   const unverified = identity.unverifiedEmail
-    ? `<p class="warn">Your identity provider marks the address ${escapeHtml(identity.unverifiedEmail)} as unverified, so it cannot be used to let you in; the operator can list your subject instead.</p>`
+    ? `<p class="warn">Your identity provider does not confirm the address ${escapeHtml(identity.unverifiedEmail)} as verified, so it cannot be used to let you in; the operator can list your subject instead (or set OIDC_TRUST_EMAIL=true if this provider verifies every email).</p>`
     : "";
   const lists = [variables.viewer, variables.operator, variables.admin]
     .map((name) => `<code>${name}</code>`)

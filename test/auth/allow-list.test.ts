@@ -58,10 +58,20 @@ describe("sign-in settings", () => {
       clientSecret: "secret",
       scopes: ["openid", "email", "profile"],
       redirectUri: "https://mcp.example.com/callback",
+      // Cloudflare Access asserts only emails its own identity providers verified.
+      trustEmail: true,
     });
     expect(
       loadSignInSettings({ ...oidc, OIDC_SCOPES: "email groups" }, origin).oidc?.scopes,
     ).toEqual(["openid", "email", "groups"]);
+  });
+
+  it("trusts unconfirmed emails only from Cloudflare Access or when told to", () => {
+    const generic = { ...oidc, OIDC_ISSUER: "https://idp.example.com/realms/main" };
+    expect(loadSignInSettings(generic, origin).oidc?.trustEmail).toBe(false);
+    expect(
+      loadSignInSettings({ ...generic, OIDC_TRUST_EMAIL: "true" }, origin).oidc?.trustEmail,
+    ).toBe(true);
   });
 
   it.each([

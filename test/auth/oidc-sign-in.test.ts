@@ -218,13 +218,39 @@ describe("the allow-list", () => {
     expect(back.searchParams.get("state")).toBe("client-state-1");
   });
 
+  it("does not match an email a generic provider leaves unconfirmed, unless told to trust it", async () => {
+    const generic = await MockIdp.create("generic");
+    vi.spyOn(globalThis, "fetch").mockImplementation(generic.fetch);
+    const genericSettings = {
+      ...settings,
+      OIDC_ISSUER: generic.issuer,
+      OIDC_CLIENT_ID: generic.clientId,
+      OIDC_CLIENT_SECRET: generic.clientSecret,
+    };
+    // OPERATOR carries an email but no email_verified claim: anyone could have typed it.
+    const client = await registerClient(genericSettings);
+    const refused = await signInAtProvider(new Browser(genericSettings), generic, client, OPERATOR);
+    expect(refused.callback.status).toBe(403);
+
+    const trusting = { ...genericSettings, OIDC_TRUST_EMAIL: "true" };
+    const trustedClient = await registerClient(trusting);
+    const { callback } = await signInAtProvider(
+      new Browser(trusting),
+      generic,
+      trustedClient,
+      OPERATOR,
+    );
+    const tokens = await redeem(trusting, trustedClient, location(callback));
+    expect(tokens.scope).toBe("pve:read pve:operate");
+  });
+
   it("does not trust an email address the provider marks unverified", async () => {
     const client = await registerClient(settings);
     const impostor = { sub: "someone-else", email: "ada@example.com", email_verified: false };
     const { callback } = await signInAtProvider(new Browser(settings), idp, client, impostor);
     expect(callback.status).toBe(403);
     const html = await callback.text();
-    expect(html).toContain("marks the address ada@example.com as unverified");
+    expect(html).toContain("does not confirm the address ada@example.com as verified");
     expect(html).toContain("<code>someone-else</code>");
   });
 

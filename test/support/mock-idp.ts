@@ -53,16 +53,22 @@ export class MockIdp {
     private readonly key: CryptoKey,
     private readonly publicJwk: Record<string, unknown>,
     private readonly forgedKey: CryptoKey,
+    kind: "access" | "generic",
   ) {
     // A fresh issuer per provider, so nothing cached for one test serves another.
-    this.issuer = `https://pve-team.cloudflareaccess.com/cdn-cgi/access/sso/oidc/${crypto.randomUUID()}`;
+    const id = crypto.randomUUID();
+    this.issuer =
+      kind === "access"
+        ? `https://pve-team.cloudflareaccess.com/cdn-cgi/access/sso/oidc/${id}`
+        : `https://idp.example.com/realms/${id}`;
   }
 
-  static async create(): Promise<MockIdp> {
+  /** A provider shaped like Cloudflare Access for SaaS, or a generic OIDC issuer. */
+  static async create(kind: "access" | "generic" = "access"): Promise<MockIdp> {
     const real = await generateKeyPair("RS256", { extractable: true });
     const forged = await generateKeyPair("RS256");
     const jwk = { ...(await exportJWK(real.publicKey)), kid: KID, alg: "RS256", use: "sig" };
-    return new MockIdp(real.privateKey, jwk, forged.privateKey);
+    return new MockIdp(real.privateKey, jwk, forged.privateKey, kind);
   }
 
   get authorizationEndpoint(): string {
