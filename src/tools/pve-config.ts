@@ -191,32 +191,30 @@ export function configNics(type: GuestType, config: GuestConfig): GuestNic[] {
 
 export const REDACTED = "[redacted]";
 
-/** Config options whose value is a secret (cloud-init password, anything named like a credential). */
-const SECRET_OPTION = /^cipassword$|password|passwd|secret|token/i;
-/** Names of environment variables (LXC `env`) whose values are secrets. */
-const SECRET_ENV_NAME = /pass|secret|token|key|credential/i;
+/**
+ * Config options whose value is a secret or may carry one: the cloud-init
+ * password, anything named like a credential, and raw QEMU `args`, where a
+ * `-object secret,data=...` or a disk passphrase would sit in plain text.
+ */
+const SECRET_OPTION = /^cipassword$|^args$|password|passwd|secret|token/i;
 
 /**
- * A config value safe to show: secret options replaced, secret variables in
- * a container's `env` (NUL-separated NAME=value pairs) masked. Returns
- * whether anything was hidden.
+ * A config value safe to show: secret options replaced, and every value of a
+ * container's `env` (NUL-separated NAME=value pairs) masked. Variable names
+ * are no guide (DATABASE_URL=postgres://app:pw@db carries a password), so
+ * only the names are shown. Returns whether anything was hidden.
  */
 export function redactOption(key: string, value: string): { value: string; redacted: boolean } {
   if (SECRET_OPTION.test(key)) return { value: REDACTED, redacted: true };
   if (key === "env") {
-    let redacted = false;
     const masked = value
       .split("\0")
       .map((pair) => {
         const eq = pair.indexOf("=");
-        if (eq > 0 && SECRET_ENV_NAME.test(pair.slice(0, eq))) {
-          redacted = true;
-          return `${pair.slice(0, eq)}=${REDACTED}`;
-        }
-        return pair;
+        return eq > 0 ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
       })
       .join("\0");
-    return { value: masked, redacted };
+    return { value: masked, redacted: masked !== value };
   }
   return { value, redacted: false };
 }

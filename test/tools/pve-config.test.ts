@@ -89,8 +89,15 @@ describe("redaction", () => {
       value: "ssh-ed25519%20AAAA",
       redacted: false,
     });
-    expect(redactOption("env", "TZ=UTC\0DB_PASSWORD=hunter2\0API_TOKEN=abc")).toEqual({
-      value: "TZ=UTC\0DB_PASSWORD=[redacted]\0API_TOKEN=[redacted]",
+    // Every env value is hidden: names do not tell which ones carry secrets.
+    expect(
+      redactOption("env", "TZ=UTC\0DB_PASSWORD=hunter2\0DATABASE_URL=postgres://app:S3cr3t@db/app"),
+    ).toEqual({
+      value: "TZ=[redacted]\0DB_PASSWORD=[redacted]\0DATABASE_URL=[redacted]",
+      redacted: true,
+    });
+    expect(redactOption("args", "-object secret,id=luks0,data=passphrase")).toEqual({
+      value: "[redacted]",
       redacted: true,
     });
     expect(redactOption("keyboard", "de").redacted).toBe(false);
