@@ -5,6 +5,8 @@ import type { Role } from "../auth/scopes";
  * of this server works, and the ACL path where they are checked (a role
  * granted on `/` with propagation covers them all). Each role adds to the one
  * below it. PVE 9 splits guest agent access into VM.GuestAgent.* privileges.
+ * cloudflared/create-api-token.sh grants these (a test keeps the two in step);
+ * storage and host configuration (Datastore.Allocate, Sys.Modify) is never needed.
  */
 export interface RequiredPrivilege {
   privilege: string;
@@ -26,13 +28,13 @@ const OPERATOR: readonly RequiredPrivilege[] = [
   { privilege: "VM.Backup", path: "/vms", why: "backups" },
   { privilege: "Datastore.AllocateSpace", path: "/storage", why: "writing backups" },
   { privilege: "VM.GuestAgent.Unrestricted", path: "/vms", why: "running commands in guests" },
+  { privilege: "VM.Snapshot.Rollback", path: "/vms", why: "rolling back snapshots" },
 ];
 
 const ADMIN: readonly RequiredPrivilege[] = [
   { privilege: "VM.Allocate", path: "/vms", why: "creating, restoring and deleting guests" },
   { privilege: "VM.Clone", path: "/vms", why: "cloning" },
   { privilege: "VM.Migrate", path: "/vms", why: "migration" },
-  { privilege: "VM.Snapshot.Rollback", path: "/vms", why: "rolling back snapshots" },
   { privilege: "VM.Config.CPU", path: "/vms", why: "changing CPUs" },
   { privilege: "VM.Config.Memory", path: "/vms", why: "changing memory" },
   { privilege: "VM.Config.Disk", path: "/vms", why: "adding and resizing disks" },
@@ -41,7 +43,6 @@ const ADMIN: readonly RequiredPrivilege[] = [
   { privilege: "VM.Config.HWType", path: "/vms", why: "changing emulated hardware" },
   { privilege: "VM.Config.CDROM", path: "/vms", why: "changing CD/DVD media" },
   { privilege: "VM.Config.Cloudinit", path: "/vms", why: "changing cloud-init settings" },
-  { privilege: "Datastore.Allocate", path: "/storage", why: "managing volumes on storage" },
   { privilege: "SDN.Use", path: "/sdn", why: "attaching NICs to bridges" },
 ];
 

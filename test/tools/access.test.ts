@@ -171,6 +171,7 @@ describe("my_permissions", () => {
       "VM.Backup",
       "Datastore.AllocateSpace",
       "VM.GuestAgent.Unrestricted",
+      "VM.Snapshot.Rollback",
     ]);
     expect(admin?.covered).toBe(false);
     expect(admin?.missing.map((m) => m.privilege)).toContain("VM.Allocate");
