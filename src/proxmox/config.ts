@@ -262,6 +262,13 @@ function readTicketAuth(env: EnvRecord, warnings: string[]): TicketAuth | undefi
   }
   // Password and OTP travel in a form body, where any character is fine.
   const otp = read(env, "PROXMOX_OTP");
+  if (otp !== undefined && !otp.startsWith("recovery:")) {
+    // Tickets live per Worker instance: every new instance logs in again with
+    // the same code, which a TOTP app has long since replaced.
+    warnings.push(
+      "PROXMOX_OTP holds a one-time code, which stops working within a minute while every new Worker instance must log in again. For an account with two-factor authentication, use an API token (PROXMOX_TOKEN_ID, PROXMOX_TOKEN_SECRET) instead.",
+    );
+  }
   return otp === undefined
     ? { kind: "ticket", username: userid, password }
     : { kind: "ticket", username: userid, password, otp };

@@ -208,6 +208,9 @@ describe("user and password", () => {
       PROXMOX_OTP: "123456",
     });
     expect(config.auth).toMatchObject({ kind: "ticket", otp: "123456" });
+    // ...and warns that a one-time code cannot serve every future login.
+    expect(config.warnings.join(" ")).toMatch(/PROXMOX_OTP .*use an API token/);
+    expect(config.warnings.join(" ")).not.toContain("123456");
   });
 
   it("names what is missing or malformed", () => {
