@@ -146,7 +146,16 @@ export const metrics = defineTool({
     let label: string;
     if (args.node !== undefined) {
       const node = parseNodeName(args.node);
-      rows = await onNode(pve, node, () => pve.get<Row[]>(pvePath`/nodes/${node}/rrddata`, params));
+      // rrddata is answered by the contacted node (no proxying), so an unknown
+      // name is not a 596 there: look the name up on any failure.
+      rows = await onNode(
+        pve,
+        node,
+        () => pve.get<Row[]>(pvePath`/nodes/${node}/rrddata`, params),
+        {
+          checkAnyFailure: true,
+        },
+      );
       target = { kind: "node", node, vmid: null, name: null };
       label = `Node ${node}`;
     } else {

@@ -24,19 +24,27 @@ export function unknownNodeError(name: string, known: readonly string[]): ToolEr
  * Runs a request addressed to one node. The happy path costs nothing extra;
  * only when Proxmox says the node does not exist (596 / hostname lookup
  * failed) does one more request fetch the real names to suggest.
+ *
+ * Endpoints that PVE answers on the contacted node instead of proxying to
+ * `{node}` (no `proxyto`, e.g. rrddata) fail differently for an unknown name
+ * (a plain 500 or 404); pass `checkAnyFailure` to look the name up then too.
  */
 export async function onNode<T>(
   pve: ProxmoxClient,
   node: NodeName,
   request: () => Promise<T>,
+  { checkAnyFailure = false }: { checkAnyFailure?: boolean } = {},
 ): Promise<T> {
   try {
     return await request();
   } catch (error) {
-    if (error instanceof ProxmoxError && error.kind === "wrong_node") {
-      const nodes = await getResources(pve, "node");
-      throw unknownNodeError(node, nodes.map((r) => r.node ?? "").filter(Boolean));
-    }
+    const lookUp =
+      error instanceof ProxmoxError &&
+      (error.kind === "wrong_node" ||
+        (checkAnyFailure && (error.kind === "upstream" || error.kind === "not_found")));
+    if (!lookUp) throw error;
+    const known = (await getResources(pve, "node")).map((r) => r.node ?? "").filter(Boolean);
+    if (error.kind === "wrong_node" || !known.includes(node)) throw unknownNodeError(node, known);
     throw error;
   }
 }

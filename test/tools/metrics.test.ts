@@ -141,6 +141,15 @@ describe("metrics", () => {
     expect(result.structuredContent.target).toMatchObject({ node: "pve3", vmid: 300 });
   });
 
+  it("suggests the right node when the name is wrong (rrddata is not proxied, so no 596)", async () => {
+    const { call } = await toolHarness();
+    const { result, text, requests, endpoints } = await call("metrics", { node: "PVE1" });
+    expect(result.isError).toBe(true);
+    expect(text).toContain("use 'pve1'");
+    expect(requests).toBe(2);
+    expect(endpoints).toEqual({ "GET /nodes/{node}/rrddata": 1, "GET /cluster/resources": 1 });
+  });
+
   it.each([
     [{}, /exactly one of node or guest/],
     [{ node: "pve1", guest: 100 }, /exactly one of node or guest/],
