@@ -52,7 +52,7 @@ function serverFor(ctx: McpRequestContext, env: Env) {
   }
   const scopes = ctx.authInfo.scopes;
   const session = env.SESSIONS.get(
-    env.SESSIONS.idFromName(sessionName(props.userId, props.clientId)),
+    env.SESSIONS.idFromName(sessionName(props.userId, props.clientId, ctx.authInfo.token)),
   );
   return createServer({
     identity: props,

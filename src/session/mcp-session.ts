@@ -3,6 +3,9 @@ import type { Env } from "../env";
 
 export type CallOutcome = "ok" | "error";
 
+/** How many recent calls a session keeps. */
+export const MAX_RECORDS = 1000;
+
 export interface ToolCallRecord {
   at: number;
   tool: string;
@@ -57,6 +60,11 @@ export class McpSession extends DurableObject<Env> {
       record.upstreamRequests,
       Math.round(record.durationMs),
     );
+    // Keep the newest calls only: a long-lived connection must not grow without bound.
+    this.sql.exec(
+      "DELETE FROM tool_calls WHERE id <= (SELECT MAX(id) FROM tool_calls) - ?",
+      MAX_RECORDS,
+    );
   }
 
   summary(limit = 20): SessionSummary {
@@ -97,7 +105,14 @@ export class McpSession extends DurableObject<Env> {
   }
 }
 
-/** One session object per grant: the same user in the same client. */
-export function sessionName(userId: string, clientId: string): string {
-  return `${userId}\n${clientId}`;
+/**
+ * One session object per OAuth grant: one user in one connected client,
+ * from sign-in until the grant is revoked or replaced by a new sign-in.
+ * Tokens the provider issues read `<userId>:<grantId>:<secret>`; refreshes
+ * keep the grant id, a new sign-in gets a new one (and a fresh history).
+ */
+export function sessionName(userId: string, clientId: string, accessToken?: string): string {
+  const parts = accessToken?.split(":");
+  const grantId = parts?.length === 3 && parts[0] === userId ? parts[1] : undefined;
+  return grantId ? `${userId}\ngrant:${grantId}` : `${userId}\nclient:${clientId}`;
 }

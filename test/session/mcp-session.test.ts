@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { McpSession, sessionName } from "../../src/session/mcp-session";
+import { MAX_RECORDS, McpSession, sessionName } from "../../src/session/mcp-session";
 import { redactArguments } from "../../src/session/redact";
 
 function stubFor(user: string, client: string) {
@@ -53,6 +53,28 @@ describe("McpSession", () => {
     for (let i = 0; i < 5; i++) await stub.recordCall(call("t", "ok", i));
     expect((await stub.summary(2)).recent).toHaveLength(2);
     expect((await stub.summary(0)).recent).toHaveLength(1);
+  });
+});
+
+describe("session naming and retention", () => {
+  it("names a session by the grant inside the access token, so refreshes keep it", () => {
+    expect(sessionName("alice", "client-a", "alice:grant-1:secret-a")).toBe("alice\ngrant:grant-1");
+    expect(sessionName("alice", "client-a", "alice:grant-1:secret-b")).toBe("alice\ngrant:grant-1");
+    expect(sessionName("alice", "client-a", "alice:grant-2:secret-c")).toBe("alice\ngrant:grant-2");
+    // A token of another shape (or another user's) falls back to user and client.
+    expect(sessionName("alice", "client-a", "opaque")).toBe("alice\nclient:client-a");
+    expect(sessionName("alice", "client-a", "bob:grant-9:x")).toBe("alice\nclient:client-a");
+  });
+
+  it("keeps only the newest calls", async () => {
+    const stub = stubFor("dave", "busy-client");
+    await runInDurableObject(stub, (instance: McpSession) => {
+      for (let i = 0; i < MAX_RECORDS + 25; i++) instance.recordCall(call("t", "ok", i));
+      const summary = instance.summary(1);
+      expect(summary.totalCalls).toBe(MAX_RECORDS);
+      expect(summary.firstSeen).toBe(25);
+      expect(summary.recent[0]?.at).toBe(MAX_RECORDS + 24);
+    });
   });
 });
 
