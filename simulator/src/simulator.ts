@@ -24,7 +24,9 @@ import {
   permError,
   successResponse,
 } from "./http";
+import type { BulkOptions } from "./model/bulk";
 import { ClusterState } from "./model/cluster";
+import type { ScaleOptions } from "./model/scale";
 import { extractParams } from "./request-params";
 import type { HandlerContext } from "./routes/context";
 import { routes } from "./routes/index";
@@ -37,6 +39,10 @@ export interface PveSimulatorOptions {
   now?: () => number;
   /** How long a worker task stays "running" (default 1500 ms; 0 ends tasks at once). */
   taskDurationMs?: number;
+  /** Adds synthetic nodes, guests, storages and backups to the demo cluster (benchmarks). */
+  scale?: ScaleOptions;
+  /** Adds long lists (tasks, backups, users, firewall entries...) for paging tests. */
+  bulk?: BulkOptions;
 }
 
 export interface SimulatorStats {
@@ -75,7 +81,7 @@ export class PveSimulator {
   constructor(options: PveSimulatorOptions = {}) {
     this.now = options.now ?? Date.now;
     const nowSeconds = () => Math.floor(this.now() / 1000);
-    this.cluster = new ClusterState(nowSeconds);
+    this.cluster = new ClusterState(nowSeconds, options.scale, options.bulk);
     this.tasks = new TaskManager(this.cluster, this.now, options.taskDurationMs ?? 1500);
     this.tasks.seed(this.cluster.history);
     this.tickets = new TicketAuthority(nowSeconds);

@@ -13,6 +13,12 @@ import { type Tool, type ToolContext, ToolError } from "./tool";
 
 export const SERVER_INFO = { name: "proxmox-mcp", version: "0.1.0" } as const;
 
+/**
+ * Most characters one result may hold, text and structured data together. Tools page and cap
+ * their lists well below this; it only stops a result clients would refuse or cut.
+ */
+export const MAX_RESULT_CHARS = 100_000;
+
 /** Per-request dependencies of the MCP server. */
 export interface ServerDeps {
   identity: GrantProps;
@@ -98,6 +104,14 @@ async function callTool(
       ...(progress ? { progress } : {}),
     };
     const answer = await tool.run(args, ctx);
+    const size = answer.summary.length + JSON.stringify(answer.data).length;
+    if (size > MAX_RESULT_CHARS) {
+      deps.log?.({ event: "tool_result_too_large", tool: tool.name, chars: size });
+      throw new ToolError(
+        `The answer was too large to return (${size} characters; the limit is ${MAX_RESULT_CHARS}).`,
+        "Narrow the request: use the tool's filters, a smaller limit, or page with start.",
+      );
+    }
     result = {
       content: [{ type: "text", text: answer.summary }],
       structuredContent: answer.data as Record<string, unknown>,

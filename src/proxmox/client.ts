@@ -58,6 +58,11 @@ export interface ProxmoxClientOptions {
   ticketCache?: TicketCache;
   /** Pause before the one retry of a GET. Default 250 ms. */
   retryDelayMs?: number;
+  /**
+   * Most HTTP requests this instance may send, retries and logins included (default
+   * `DEFAULT_MAX_REQUESTS`). One instance serves one tool call, so this is a per-call budget.
+   */
+  maxRequests?: number;
 }
 
 export interface RequestOptions {
@@ -68,6 +73,13 @@ export interface RequestOptions {
   /** Set false to skip the single retry a GET gets on transient failures. */
   retry?: boolean;
 }
+
+/**
+ * Upstream requests one tool call may make. A Worker on the Free plan may make 50 subrequests
+ * per incoming request (Paid: 10,000); the rest is left for the session Durable Object and the
+ * OAuth provider.
+ */
+export const DEFAULT_MAX_REQUESTS = 40;
 
 const RETRY_STATUSES = new Set([502, 503, 504]);
 const DEFAULT_RETRY_DELAY_MS = 250;
@@ -128,6 +140,7 @@ export class ProxmoxClient {
   readonly #now: () => number;
   readonly #tickets: TicketCache;
   readonly #retryDelayMs: number;
+  readonly #maxRequests: number;
   readonly #redact: Redactor;
   /** Tickets and CSRF tokens this instance has seen, so they can be scrubbed from errors. */
   readonly #seenSecrets = new Set<string>();
@@ -143,12 +156,18 @@ export class ProxmoxClient {
     this.#now = options.now ?? Date.now;
     this.#tickets = options.ticketCache ?? sharedTicketCache;
     this.#retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+    this.#maxRequests = options.maxRequests ?? DEFAULT_MAX_REQUESTS;
     this.#redact = makeRedactor(() => this.#secrets());
   }
 
   /** HTTP requests sent upstream by this instance: every attempt, retries and logins included. */
   get requestCount(): number {
     return this.#requestCount;
+  }
+
+  /** Requests this instance may still send before it refuses with `request_budget`. */
+  get requestsLeft(): number {
+    return Math.max(0, this.#maxRequests - this.#requestCount);
   }
 
   /** Who the client acts as: the token id or the user id. Not secret. */
@@ -396,6 +415,8 @@ export class ProxmoxClient {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     const callerSignal = options.signal;
     if (callerSignal?.aborted) throw new TransportFailure(this.#abortedError(method, path));
+    // Thrown as is, not as a TransportFailure: a retry could not help.
+    if (this.#requestCount >= this.#maxRequests) throw this.#budgetError(method, path);
 
     const headers = new Headers(this.#extraHeaders);
     headers.set("Accept", "application/json");
@@ -471,6 +492,16 @@ export class ProxmoxClient {
       clearTimeout(timer);
       callerSignal?.removeEventListener("abort", onCallerAbort);
     }
+  }
+
+  #budgetError(method: HttpMethod, path: PvePath): ProxmoxError {
+    return new ProxmoxError({
+      kind: "request_budget",
+      method,
+      path,
+      message: `This call needed more than ${this.#maxRequests} Proxmox requests, the most one call may make; ${method} ${path} was not sent.`,
+      hint: "Narrow the request: filter by node, storage or VMID, or ask for one item or one page (start/limit) at a time.",
+    });
   }
 
   #abortedError(method: HttpMethod, path: PvePath): ProxmoxError {

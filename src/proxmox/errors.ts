@@ -32,6 +32,8 @@ export type ProxmoxErrorKind =
   | "aborted"
   /** The fetcher threw: DNS, TLS, connection refused, tunnel down, ... */
   | "network"
+  /** The call needed more upstream requests than one call may make; nothing more was sent. */
+  | "request_budget"
   /** An answer that is not PVE's JSON envelope (HTML login page, redirect, garbage). */
   | "unexpected_response";
 

@@ -1,10 +1,21 @@
 import { z } from "zod";
-import { defineTool } from "../mcp/tool";
+import { defineTool, ToolError } from "../mcp/tool";
 import { pvePath } from "../proxmox/identifiers";
 import { flag } from "./inventory";
+import {
+  brief,
+  limitArg,
+  listPage,
+  listPageOf,
+  PAGE_CHARS,
+  type Page,
+  pageNote,
+  pageOf,
+  startArg,
+} from "./paging";
 
-/** Entries listed at most per kind; large directories (LDAP sync) can hold thousands. */
-const MAX_ENTRIES = 500;
+/** Members listed per group; directory-synced groups can hold thousands. */
+const MAX_MEMBERS = 20;
 
 /**
  * GET /access/users?full=1. Only whitelisted fields are read: `keys` (Yubico
@@ -77,7 +88,8 @@ const user = z.object({
 const group = z.object({
   groupid: z.string(),
   comment: z.string().nullable(),
-  users: z.array(z.string()),
+  users: z.array(z.string()).describe(`first ${MAX_MEMBERS}`),
+  userCount: z.number(),
 });
 
 const role = z.object({
@@ -94,10 +106,6 @@ const acl = z.object({
   propagate: z.boolean(),
 });
 
-function capped<T>(items: T[]): { items: T[]; truncated: boolean } {
-  return { items: items.slice(0, MAX_ENTRIES), truncated: items.length > MAX_ENTRIES };
-}
-
 export const access = defineTool({
   name: "access",
   title: "Users, groups, roles and ACLs",
@@ -112,17 +120,26 @@ export const access = defineTool({
       })
       .default("all")
       .describe(
-        "What to list (default all; with all, built-in roles no ACL uses are listed without privileges)",
+        "What to list (default all; with all, built-in roles no ACL uses are listed without privileges); start pages one kind",
       ),
+    start: startArg,
+    limit: limitArg(200),
   }),
   output: z.object({
     users: z.array(user).nullable(),
     groups: z.array(group).nullable(),
     roles: z.array(role).nullable(),
     acl: z.array(acl).nullable(),
-    truncated: z.boolean().describe(`a list was cut at ${MAX_ENTRIES}`),
+    pages: z.object({ users: listPage, groups: listPage, roles: listPage, acl: listPage }),
+    truncated: z.boolean().describe("a list has more: see pages"),
   }),
-  async run({ kind }, { pve }) {
+  async run({ kind, start, limit }, { pve }) {
+    if (kind === "all" && start > 0) {
+      throw new ToolError(
+        "start pages one list: pass kind=users, groups, roles or acl with it.",
+        "The first answer's pages show where each list's next page starts.",
+      );
+    }
     const want = (k: string) => kind === "all" || kind === k;
     // Every list is one request; with kind=all they go out together.
     const [rawUsers, rawGroups, rawRoles, rawAcl] = await Promise.all([
@@ -131,13 +148,14 @@ export const access = defineTool({
       want("roles") ? pve.get<RawRole[]>(pvePath`/access/roles`) : null,
       want("acl") ? pve.get<RawAcl[]>(pvePath`/access/acl`) : null,
     ]);
-    let truncated = false;
-    const take = <T>(items: T[] | null): T[] | null => {
-      if (items === null) return null;
-      const out = capped(items);
-      truncated ||= out.truncated;
-      return out.items;
+    // With all four lists, each gets a quarter of the answer.
+    const paging = {
+      start,
+      limit,
+      chars: kind === "all" ? Math.floor(PAGE_CHARS / 4) : PAGE_CHARS,
     };
+    const take = <T>(items: T[] | undefined, line: (item: T) => string): Page<T> | null =>
+      items === undefined ? null : pageOf(items, { ...paging, line });
 
     const users = take(
       rawUsers?.map((u) => {
@@ -149,28 +167,38 @@ export const access = defineTool({
           expire: u.expire ? u.expire : null,
           name: name || null,
           email: text(u.email),
-          comment: text(u.comment),
+          comment: brief(text(u.comment)),
           realmType: text(u["realm-type"]),
           groups: list(u.groups),
           tokens: (u.tokens ?? []).map((t) => ({
             id: `${userid}!${t.tokenid ?? ""}`,
             privsep: flag(t.privsep),
             expire: t.expire ? t.expire : null,
-            comment: text(t.comment),
+            comment: brief(text(t.comment)),
           })),
           tfaLocked:
             flag(u["totp-locked"]) ||
             (typeof u["tfa-locked-until"] === "number" &&
               u["tfa-locked-until"] > Date.now() / 1000),
         };
-      }) ?? null,
+      }),
+      (u) => {
+        const tokens = u.tokens.map((t) => `${t.id}${t.privsep ? " (privsep)" : ""}`).join(", ");
+        return `  ${u.userid}${u.enabled ? "" : " (disabled)"}${u.groups.length ? ` groups ${u.groups.join(",")}` : ""}${tokens ? `; tokens ${tokens}` : ""}${u.tfaLocked ? "; TFA LOCKED" : ""}`;
+      },
     );
     const groups = take(
-      rawGroups?.map((g) => ({
-        groupid: g.groupid ?? "",
-        comment: text(g.comment),
-        users: list(g.users),
-      })) ?? null,
+      rawGroups?.map((g) => {
+        const members = list(g.users);
+        return {
+          groupid: g.groupid ?? "",
+          comment: brief(text(g.comment)),
+          users: members.slice(0, MAX_MEMBERS),
+          userCount: members.length,
+        };
+      }),
+      (g) =>
+        `${g.groupid} [${g.users.join(", ")}${g.userCount > g.users.length ? `, … ${g.userCount} in all` : ""}]`,
     );
     const acls = take(
       rawAcl?.map(
@@ -181,7 +209,9 @@ export const access = defineTool({
           roleid: a.roleid ?? "",
           propagate: a.propagate === undefined ? true : flag(a.propagate),
         }),
-      ) ?? null,
+      ),
+      (a) =>
+        `  ${a.path} ${a.type} ${a.ugid}: ${a.roleid}${a.propagate ? "" : " (not propagated)"}`,
     );
     // In the overview, privileges only for roles that matter here: custom ones and those in use.
     const inUse = new Set((rawAcl ?? []).map((a) => a.roleid));
@@ -194,40 +224,47 @@ export const access = defineTool({
           builtin,
           privileges: detailed ? list(r.privs).sort() : null,
         };
-      }) ?? null,
+      }),
+      (r) => (r.privileges === null ? r.roleid : `${r.roleid} (${r.privileges.length} privileges)`),
     );
 
-    const data = { users, groups, roles, acl: acls, truncated };
+    const pages = {
+      users: listPageOf(users),
+      groups: listPageOf(groups),
+      roles: listPageOf(roles),
+      acl: listPageOf(acls),
+    };
+    const data = {
+      users: users?.rows ?? null,
+      groups: groups?.rows ?? null,
+      roles: roles?.rows ?? null,
+      acl: acls?.rows ?? null,
+      pages,
+      truncated: [users, groups, roles, acls].some((p) => p?.truncated === true),
+    };
+    const note = (page: Page<unknown>, k: string): string => {
+      const text = pageNote(page, (next) => `kind=${k} start=${next}`);
+      return text ? ` ${text}` : "";
+    };
     const lines: string[] = [];
     if (users) {
-      lines.push(`Users (${users.length}):`);
-      for (const u of users) {
-        const tokens = u.tokens.map((t) => `${t.id}${t.privsep ? " (privsep)" : ""}`).join(", ");
-        lines.push(
-          `  ${u.userid}${u.enabled ? "" : " (disabled)"}${u.groups.length ? ` groups ${u.groups.join(",")}` : ""}${tokens ? `; tokens ${tokens}` : ""}${u.tfaLocked ? "; TFA LOCKED" : ""}`,
-        );
-      }
+      lines.push(`Users (${users.total}):${note(users, "users")}`, ...users.lines);
     }
     if (groups) {
       lines.push(
-        `Groups (${groups.length}): ${groups.map((g) => `${g.groupid} [${g.users.join(", ")}]`).join("; ") || "none"}`,
+        `Groups (${groups.total}): ${groups.lines.join("; ") || "none"}${note(groups, "groups")}`,
       );
     }
     if (acls) {
-      lines.push(`ACL entries (${acls.length}):`);
-      for (const a of acls) {
-        lines.push(
-          `  ${a.path} ${a.type} ${a.ugid}: ${a.roleid}${a.propagate ? "" : " (not propagated)"}`,
-        );
-      }
+      lines.push(`ACL entries (${acls.total}):${note(acls, "acl")}`, ...acls.lines);
     }
     if (roles) {
-      const shown = roles.filter((r) => r.privileges !== null);
+      const shown = roles.rows.filter((r) => r.privileges !== null);
+      const custom = roles.rows.filter((r) => !r.builtin).length;
       lines.push(
-        `Roles (${roles.length}, ${roles.filter((r) => !r.builtin).length} custom): ${shown.map((r) => `${r.roleid} (${r.privileges?.length ?? 0} privileges)`).join(", ")}${shown.length < roles.length ? `; ${roles.length - shown.length} other built-in roles (kind=roles lists their privileges)` : ""}.`,
+        `Roles (${roles.total}, ${custom} custom): ${shown.map((r) => `${r.roleid} (${r.privileges?.length ?? 0} privileges)`).join(", ")}${shown.length < roles.rows.length ? `; ${roles.rows.length - shown.length} other built-in roles (kind=roles lists their privileges)` : ""}.${note(roles, "roles")}`,
       );
     }
-    if (truncated) lines.push(`Lists cut at ${MAX_ENTRIES} entries.`);
     return { data, summary: lines.join("\n") };
   },
 });

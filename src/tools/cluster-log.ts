@@ -3,6 +3,7 @@ import { defineTool } from "../mcp/tool";
 import { pvePath } from "../proxmox/identifiers";
 import { dateTime } from "./format";
 import { num } from "./inventory";
+import { limitArg, pageOf, startArg } from "./paging";
 
 /** One entry of GET /cluster/log (pmxcfs's cluster-wide log). */
 interface ClusterLogEntry {
@@ -16,10 +17,6 @@ interface ClusterLogEntry {
   msg?: string;
 }
 
-const MAX_LIMIT = 500;
-/** Message characters per answer: keeps the result well below client limits. */
-const MAX_CHARS = 40_000;
-
 const SEVERITY = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
 
 export const clusterLog = defineTool({
@@ -30,13 +27,8 @@ export const clusterLog = defineTool({
   scope: "pve:read",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_LIMIT)
-      .default(50)
-      .describe(`Newest entries, 1-${MAX_LIMIT} (default 50)`),
+    start: startArg.describe("Skip this many of the newest (default 0; nextStart pages on)"),
+    limit: limitArg(50),
     since: z.number().int().min(0).max(1e10).optional().describe("Only from this unix time"),
   }),
   output: z.object({
@@ -51,11 +43,15 @@ export const clusterLog = defineTool({
         msg: z.string(),
       }),
     ),
-    count: z.number(),
+    start: z.number(),
+    returned: z.number(),
+    nextStart: z.number().nullable().describe("null: no older entries"),
     truncated: z.boolean().describe("older entries may exist"),
   }),
   async run(args, { pve }) {
-    const raw = await pve.get<ClusterLogEntry[]>(pvePath`/cluster/log`, { max: args.limit });
+    // PVE returns the newest `max` entries: the page is the tail of those.
+    const max = args.start + args.limit;
+    const raw = await pve.get<ClusterLogEntry[]>(pvePath`/cluster/log`, { max });
     const since = args.since;
     const matching = raw
       .map((e) => ({
@@ -69,29 +65,33 @@ export const clusterLog = defineTool({
       }))
       .filter((e) => since === undefined || e.time >= since)
       .sort((a, b) => b.time - a.time);
-    const entries: typeof matching = [];
-    let chars = 0;
-    for (const entry of matching) {
-      chars += entry.msg.length + 60;
-      if (chars > MAX_CHARS) break;
-      entries.push(entry);
-    }
-    // PVE cut the log at `limit` entries; unless `since` was reached, older ones may exist.
+    const page = pageOf(matching, {
+      start: args.start,
+      limit: args.limit,
+      line: (e) =>
+        `${dateTime(e.time)} ${e.node} ${e.tag}${e.severity === "info" ? "" : ` [${e.severity}]`} ${e.user}: ${e.msg}`,
+    });
+    // Entries older than those PVE sent exist when it sent all it was asked for, unless `since`
+    // already cut the list.
     const reachedSince = since !== undefined && matching.length < raw.length;
-    const truncated =
-      entries.length < matching.length || (raw.length >= args.limit && !reachedSince);
+    const olderExist = raw.length >= max && !reachedSince;
+    const end = args.start + page.returned;
+    const nextStart = page.truncated || (olderExist && page.returned > 0) ? end : null;
     const empty =
       raw.length === 0
         ? " The log is empty for this token: without Sys.Syslog on / Proxmox shows only entries about the token's own user."
         : "";
-    const header = `${entries.length} cluster log entr${entries.length === 1 ? "y" : "ies"}${since === undefined ? "" : ` since ${dateTime(since)}`}, newest first.${truncated ? " Older entries exist: raise limit or narrow since." : ""}${empty}`;
-    const lines = entries.map(
-      (e) =>
-        `${dateTime(e.time)} ${e.node} ${e.tag}${e.severity === "info" ? "" : ` [${e.severity}]`} ${e.user}: ${e.msg}`,
-    );
+    const range = args.start > 0 ? ` after the newest ${args.start}` : "";
+    const header = `${page.returned} cluster log entr${page.returned === 1 ? "y" : "ies"}${since === undefined ? "" : ` since ${dateTime(since)}`}${range}, newest first.${nextStart === null ? "" : ` Older entries exist: next start=${nextStart}, or narrow since.`}${empty}`;
     return {
-      data: { entries, count: entries.length, truncated },
-      summary: [header, ...lines].join("\n"),
+      data: {
+        entries: page.rows,
+        start: args.start,
+        returned: page.returned,
+        nextStart,
+        truncated: nextStart !== null,
+      },
+      summary: [header, ...page.lines].join("\n"),
     };
   },
 });

@@ -2,12 +2,34 @@ import { z } from "zod";
 import { defineTool, ToolError } from "../mcp/tool";
 import type { ProxmoxClient } from "../proxmox/client";
 import { type PvePath, parseFirewallName, parseNodeName, pvePath } from "../proxmox/identifiers";
+import { fanOutRoom } from "./fan-out";
 import { guestArg, guestLabel, resolveGuest } from "./guests";
 import { flag } from "./inventory";
 import { onNode } from "./nodes";
+import {
+  brief,
+  limitArg,
+  MAX_ROWS,
+  PAGE_CHARS,
+  type Page,
+  pageData,
+  pageFields,
+  pageNote,
+  pageOf,
+  startArg,
+} from "./paging";
 
-/** Security groups and IP sets whose contents are fetched, at most, per answer. */
-const MAX_SETS = 25;
+const SECTIONS = ["overview", "rules", "aliases", "group", "ipset"] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** IP set entries the overview shows per set; section=ipset pages through all of them. */
+const OVERVIEW_ENTRIES = 20;
+
+/**
+ * Shares of the answer's size in the overview; a section of its own gets all of it. They add
+ * up to less than one: lines for groups and IP sets that were not fetched come on top.
+ */
+const SHARE = { rules: 0.35, groups: 0.2, aliases: 0.15, ipsets: 0.2 };
 
 type Options = Record<string, string | number>;
 
@@ -55,14 +77,26 @@ const rule = z.object({
 });
 type Rule = z.infer<typeof rule>;
 
+const entry = z.object({ cidr: z.string(), nomatch: z.boolean(), comment: z.string().optional() });
+type Entry = z.infer<typeof entry>;
+
+const alias = z.object({ name: z.string(), cidr: z.string(), comment: z.string().optional() });
+type Alias = z.infer<typeof alias>;
+
 const ipset = z.object({
   name: z.string(),
   comment: z.string().optional(),
-  entries: z
-    .array(z.object({ cidr: z.string(), nomatch: z.boolean(), comment: z.string().optional() }))
-    .nullable()
-    .describe("null = not fetched"),
+  entries: z.array(entry).nullable().describe("null = not fetched"),
+  entryCount: z.number().nullable(),
 });
+type IpSet = z.infer<typeof ipset>;
+
+interface Group {
+  name: string;
+  comment?: string;
+  rules: Rule[] | null;
+  ruleCount: number | null;
+}
 
 function cleanRule(raw: RawRule, index: number): Rule {
   const out: Rule = {
@@ -82,223 +116,29 @@ function cleanRule(raw: RawRule, index: number): Rule {
     ["icmpType", raw["icmp-type"]],
     ["iface", raw.iface],
     ["log", raw.log],
-    ["comment", raw.comment],
+    ["comment", brief(raw.comment) ?? undefined],
   ] as const;
   for (const [key, value] of optional) if (value !== undefined && value !== "") out[key] = value;
   return out;
 }
 
 function withComment<T extends object>(target: T, comment: string | undefined): T {
-  return comment ? { ...target, comment } : target;
+  const short = brief(comment);
+  return short ? { ...target, comment: short } : target;
 }
 
-/** IP set names, then their contents (at most MAX_SETS requests, in parallel). */
-async function ipsets(
-  pve: ProxmoxClient,
-  list: RawNamed[],
-  contentPath: (name: string) => PvePath,
-) {
-  const fetched = new Set(list.slice(0, MAX_SETS).map((s) => s.name ?? ""));
-  const contents = await Promise.all(
-    list.map((s) =>
-      fetched.has(s.name ?? "") ? pve.get<RawNamed[]>(contentPath(s.name ?? "")) : null,
-    ),
-  );
-  return list.map((s, i) =>
-    withComment(
-      {
-        name: s.name ?? "",
-        entries:
-          contents[i]?.map((e) =>
-            withComment({ cidr: e.cidr ?? "", nomatch: flag(e.nomatch) }, e.comment),
-          ) ?? null,
-      },
-      s.comment,
-    ),
-  );
+function cleanEntry(e: RawNamed): Entry {
+  return withComment({ cidr: e.cidr ?? "", nomatch: flag(e.nomatch) }, e.comment);
 }
 
-function aliases(list: RawNamed[]) {
-  return list.map((a) => withComment({ name: a.name ?? "", cidr: a.cidr ?? "" }, a.comment));
+function cleanAlias(a: RawNamed): Alias {
+  return withComment({ name: a.name ?? "", cidr: a.cidr ?? "" }, a.comment);
 }
 
 function policy(options: Options, key: string, fallback: string | null): string | null {
   const value = options[key];
   return typeof value === "string" ? value : fallback;
 }
-
-export const firewall = defineTool({
-  name: "firewall",
-  title: "Firewall configuration",
-  description:
-    "Firewall options and rules of the datacenter (scope=cluster, with security groups, aliases, IP sets), a node (scope=node) or a guest (scope=guest, with aliases, IP sets).",
-  scope: "pve:read",
-  annotations: { readOnlyHint: true, openWorldHint: false },
-  input: z.object({
-    scope: z
-      .enum(["cluster", "node", "guest"], { error: "scope must be one of: cluster, node, guest" })
-      .describe("cluster = datacenter level, node = one host, guest = one VM or container"),
-    node: z.string().optional().describe("Node name, required with scope=node"),
-    guest: guestArg
-      .optional()
-      .describe("VMID or name, required with scope=guest (e.g. 100 or web-01)"),
-  }),
-  output: z.object({
-    scope: z.enum(["cluster", "node", "guest"]),
-    node: z.string().nullable(),
-    vmid: z.number().nullable(),
-    name: z.string().nullable(),
-    enabled: z.boolean().describe("this level; node and guest also need the datacenter on"),
-    policyIn: z.string().nullable(),
-    policyOut: z.string().nullable(),
-    options: z.record(z.string(), z.union([z.string(), z.number()])).describe("as set"),
-    rules: z.array(rule),
-    groups: z
-      .array(
-        z.object({
-          name: z.string(),
-          comment: z.string().optional(),
-          // Same shape as `rules`; a loose schema here keeps the tool list small.
-          rules: z
-            .array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])))
-            .nullable()
-            .describe("like rules; null = not fetched"),
-        }),
-      )
-      .nullable()
-      .describe("security groups (cluster)"),
-    aliases: z
-      .array(z.object({ name: z.string(), cidr: z.string(), comment: z.string().optional() }))
-      .nullable(),
-    ipsets: z.array(ipset).nullable(),
-    truncated: z.boolean().describe(`contents of only the first ${MAX_SETS} groups/IP sets`),
-  }),
-  async run(args, { pve }) {
-    const misplaced = [
-      args.scope !== "node" && args.node !== undefined ? "node" : "",
-      args.scope !== "guest" && args.guest !== undefined ? "guest" : "",
-    ].filter(Boolean);
-    if (misplaced.length > 0) {
-      throw new ToolError(
-        `The ${misplaced.join(" and ")} argument does not apply to scope=${args.scope}.`,
-        "Use scope=node with node, scope=guest with guest, scope=cluster with neither.",
-      );
-    }
-
-    if (args.scope === "node") {
-      if (args.node === undefined) {
-        throw new ToolError(
-          "scope=node needs the node argument.",
-          "Pass node, e.g. pve1 (cluster_overview lists the nodes).",
-        );
-      }
-      const node = parseNodeName(args.node);
-      const [options, rules] = await onNode(pve, node, () =>
-        Promise.all([
-          pve.get<Options>(pvePath`/nodes/${node}/firewall/options`),
-          pve.get<RawRule[]>(pvePath`/nodes/${node}/firewall/rules`),
-        ]),
-      );
-      const data = {
-        scope: "node" as const,
-        node,
-        vmid: null,
-        name: null,
-        // A node's firewall is on unless switched off (`enable: 0` in host.fw).
-        enabled: options.enable === undefined ? true : flag(options.enable),
-        policyIn: null,
-        policyOut: null,
-        options,
-        rules: rules.map(cleanRule),
-        groups: null,
-        aliases: null,
-        ipsets: null,
-        truncated: false,
-      };
-      return { data, summary: summarize(`Node ${node}`, data) };
-    }
-
-    if (args.scope === "guest") {
-      if (args.guest === undefined) {
-        throw new ToolError(
-          "scope=guest needs the guest argument.",
-          "Pass guest as a VMID or name, e.g. 100 or web-01 (list_guests lists them).",
-        );
-      }
-      const guest = await resolveGuest(pve, args.guest);
-      const { node, vmid, type } = guest;
-      const [options, rules, aliasList, setList] = await Promise.all([
-        pve.get<Options>(pvePath`/nodes/${node}/${type}/${vmid}/firewall/options`),
-        pve.get<RawRule[]>(pvePath`/nodes/${node}/${type}/${vmid}/firewall/rules`),
-        pve.get<RawNamed[]>(pvePath`/nodes/${node}/${type}/${vmid}/firewall/aliases`),
-        pve.get<RawNamed[]>(pvePath`/nodes/${node}/${type}/${vmid}/firewall/ipset`),
-      ]);
-      const sets = await ipsets(pve, setList, (name) => {
-        const set = parseFirewallName(name);
-        return pvePath`/nodes/${node}/${type}/${vmid}/firewall/ipset/${set}`;
-      });
-      const data = {
-        scope: "guest" as const,
-        node,
-        vmid,
-        name: guest.name,
-        enabled: flag(options.enable),
-        policyIn: policy(options, "policy_in", "DROP"),
-        policyOut: policy(options, "policy_out", "ACCEPT"),
-        options,
-        rules: rules.map(cleanRule),
-        groups: null,
-        aliases: aliases(aliasList),
-        ipsets: sets,
-        truncated: setList.length > MAX_SETS,
-      };
-      return { data, summary: summarize(guestLabel(guest), data) };
-    }
-
-    const [options, rules, groupList, aliasList, setList] = await Promise.all([
-      pve.get<Options>(pvePath`/cluster/firewall/options`),
-      pve.get<RawRule[]>(pvePath`/cluster/firewall/rules`),
-      pve.get<RawNamed[]>(pvePath`/cluster/firewall/groups`),
-      pve.get<RawNamed[]>(pvePath`/cluster/firewall/aliases`),
-      pve.get<RawNamed[]>(pvePath`/cluster/firewall/ipset`),
-    ]);
-    const fetchedGroups = new Set(groupList.slice(0, MAX_SETS).map((g) => g.group ?? ""));
-    const [groupRules, sets] = await Promise.all([
-      Promise.all(
-        groupList.map((g) => {
-          if (!fetchedGroups.has(g.group ?? "")) return null;
-          const group = parseFirewallName(g.group);
-          return pve.get<RawRule[]>(pvePath`/cluster/firewall/groups/${group}`);
-        }),
-      ),
-      ipsets(pve, setList, (name) => {
-        const set = parseFirewallName(name);
-        return pvePath`/cluster/firewall/ipset/${set}`;
-      }),
-    ]);
-    const data = {
-      scope: "cluster" as const,
-      node: null,
-      vmid: null,
-      name: null,
-      enabled: flag(options.enable),
-      policyIn: policy(options, "policy_in", "DROP"),
-      policyOut: policy(options, "policy_out", "ACCEPT"),
-      options,
-      rules: rules.map(cleanRule),
-      groups: groupList.map((g, i) =>
-        withComment(
-          { name: g.group ?? "", rules: groupRules[i]?.map(cleanRule) ?? null },
-          g.comment,
-        ),
-      ),
-      aliases: aliases(aliasList),
-      ipsets: sets,
-      truncated: groupList.length > MAX_SETS || setList.length > MAX_SETS,
-    };
-    return { data, summary: summarize("Datacenter", data) };
-  },
-});
 
 function describeRule(r: Rule): string {
   if (r.type === "group") return `group ${r.action}${r.enable ? "" : " (disabled)"}`;
@@ -312,41 +152,465 @@ function describeRule(r: Rule): string {
     r.enable ? "" : "(disabled)",
     r.comment ? `# ${r.comment}` : "",
   ];
-  return parts.filter(Boolean).join(" ");
+  return `  ${parts.filter(Boolean).join(" ")}`;
+}
+
+const entryText = (e: Entry) => (e.nomatch ? `!${e.cidr}` : e.cidr);
+
+/** Where one level's firewall lives in the API. */
+interface Level {
+  label: string;
+  options: PvePath;
+  rules: PvePath;
+  aliases?: PvePath;
+  ipsets?: PvePath;
+  ipset?: (name: string) => PvePath;
+  groups?: PvePath;
+  group?: (name: string) => PvePath;
+}
+
+/** The parts of an answer; null where the section did not ask for them. */
+interface Parts {
+  rules: Page<Rule> | null;
+  groups: { list: Group[]; lines: string[] } | null;
+  aliases: Page<Alias> | null;
+  ipsets: { list: IpSet[]; lines: string[] } | null;
+  /** The list start/limit paged; null in the overview when the rules are not read. */
+  paged: Page<unknown> | null;
+  truncated: boolean;
+}
+
+const how = (section: Section, name?: string) => (next: number) =>
+  `section=${section}${name ? ` name=${name}` : ""} start=${next}`;
+
+/** The security groups' rules: as many groups as the request budget allows. */
+async function readGroups(
+  pve: ProxmoxClient,
+  level: Level,
+  list: RawNamed[],
+  room: number,
+): Promise<{ list: Group[]; lines: string[]; truncated: boolean }> {
+  const fetched = list.slice(0, room);
+  const settled = await Promise.allSettled(
+    // async: a name PVE should never send becomes this group's failure, not the call's.
+    fetched.map(async (g) => {
+      const name = parseFirewallName(g.group);
+      return pve.get<RawRule[]>((level.group as (n: string) => PvePath)(name));
+    }),
+  );
+  const chars = Math.floor((PAGE_CHARS * SHARE.groups) / Math.max(1, fetched.length));
+  const groups: Group[] = [];
+  const lines: string[] = [];
+  let truncated = fetched.length < list.length;
+  list.forEach((g, i) => {
+    const name = g.group ?? "";
+    const outcome = settled[i];
+    if (outcome?.status !== "fulfilled") {
+      groups.push(withComment({ name, rules: null, ruleCount: null }, g.comment));
+      lines.push(
+        `Security group ${name}: rules not fetched${outcome ? ` (${outcome.reason instanceof Error ? outcome.reason.message : "read failed"})` : ""}; section=group name=${name} reads them.`,
+      );
+      return;
+    }
+    const rules = outcome.value.map(cleanRule);
+    const page = pageOf(rules, { limit: MAX_ROWS, chars, line: describeRule });
+    truncated ||= page.truncated;
+    groups.push(withComment({ name, rules: page.rows, ruleCount: rules.length }, g.comment));
+    const note = pageNote(page, how("group", name));
+    lines.push(`Security group ${name}: ${rules.length} rule(s).${note ? ` ${note}` : ""}`);
+    lines.push(...page.lines);
+  });
+  return { list: groups, lines, truncated };
+}
+
+/** The IP sets with their first entries: as many sets as the request budget allows. */
+async function readIpSets(
+  pve: ProxmoxClient,
+  level: Level,
+  list: RawNamed[],
+  room: number,
+): Promise<{ list: IpSet[]; lines: string[]; truncated: boolean }> {
+  const fetched = list.slice(0, room);
+  const settled = await Promise.allSettled(
+    fetched.map(async (s) => {
+      const name = parseFirewallName(s.name);
+      return pve.get<RawNamed[]>((level.ipset as (n: string) => PvePath)(name));
+    }),
+  );
+  const chars = Math.floor((PAGE_CHARS * SHARE.ipsets) / Math.max(1, fetched.length));
+  const sets: IpSet[] = [];
+  const lines: string[] = [];
+  let truncated = fetched.length < list.length;
+  list.forEach((s, i) => {
+    const name = s.name ?? "";
+    const outcome = settled[i];
+    if (outcome?.status !== "fulfilled") {
+      sets.push(withComment({ name, entries: null, entryCount: null }, s.comment));
+      lines.push(
+        `IP set ${name}: not fetched${outcome ? ` (${outcome.reason instanceof Error ? outcome.reason.message : "read failed"})` : ""}; section=ipset name=${name} reads it.`,
+      );
+      return;
+    }
+    const entries = outcome.value.map(cleanEntry);
+    const page = pageOf(entries, { limit: OVERVIEW_ENTRIES, chars, line: entryText });
+    truncated ||= page.truncated;
+    sets.push(withComment({ name, entries: page.rows, entryCount: entries.length }, s.comment));
+    lines.push(
+      `IP set ${name}: ${page.lines.join(", ") || "empty"}${page.truncated ? ` … ${entries.length} entries in all; section=ipset name=${name} pages them` : ""}`,
+    );
+  });
+  return { list: sets, lines, truncated };
+}
+
+function unknownName(kind: string, name: string, known: RawNamed[], key: "name" | "group") {
+  const names = known
+    .map((k) => k[key] ?? "")
+    .filter(Boolean)
+    .sort();
+  return new ToolError(
+    `There is no ${kind} '${name}' here. ${kind === "IP set" ? "IP sets" : "Security groups"}: ${names.join(", ") || "none"}.`,
+    "Names are case-sensitive; section=overview lists them.",
+  );
+}
+
+/** Reads what the section asks for at one level (cluster or guest). */
+async function readParts(
+  pve: ProxmoxClient,
+  level: Level,
+  args: { section: Section; name?: string | undefined; start: number; limit: number },
+): Promise<Parts> {
+  const { section } = args;
+  const whole = { start: args.start, limit: args.limit };
+  const none = { rules: null, groups: null, aliases: null, ipsets: null };
+
+  if (section === "rules") {
+    const rules = (await pve.get<RawRule[]>(level.rules)).map(cleanRule);
+    const page = pageOf(rules, { ...whole, line: describeRule });
+    return { ...none, rules: page, paged: page, truncated: page.truncated };
+  }
+  if (section === "aliases") {
+    const aliases = (await pve.get<RawNamed[]>(level.aliases as PvePath)).map(cleanAlias);
+    const page = pageOf(aliases, { ...whole, line: (a) => `  ${a.name}=${a.cidr}` });
+    return { ...none, aliases: page, paged: page, truncated: page.truncated };
+  }
+  if (section === "group" || section === "ipset") {
+    const name = parseFirewallName(args.name);
+    const isGroup = section === "group";
+    const key = isGroup ? "group" : "name";
+    const known = await pve.get<RawNamed[]>((isGroup ? level.groups : level.ipsets) as PvePath);
+    const found = known.find((k) => k[key] === name);
+    if (!found) throw unknownName(isGroup ? "security group" : "IP set", name, known, key);
+    if (isGroup) {
+      const rules = (await pve.get<RawRule[]>((level.group as (n: string) => PvePath)(name))).map(
+        cleanRule,
+      );
+      const page = pageOf(rules, { ...whole, line: describeRule });
+      const group = withComment({ name, rules: page.rows, ruleCount: rules.length }, found.comment);
+      const head = `Security group ${name}: ${rules.length} rule(s). ${pageNote(page, how("group", name))}`;
+      return {
+        ...none,
+        groups: { list: [group], lines: [head.trimEnd(), ...page.lines] },
+        paged: page,
+        truncated: page.truncated,
+      };
+    }
+    const entries = (await pve.get<RawNamed[]>((level.ipset as (n: string) => PvePath)(name))).map(
+      cleanEntry,
+    );
+    const page = pageOf(entries, { ...whole, line: entryText });
+    const set = withComment(
+      { name, entries: page.rows, entryCount: entries.length },
+      found.comment,
+    );
+    const head = `IP set ${name}: ${entries.length} entries. ${pageNote(page, how("ipset", name))}`;
+    return {
+      ...none,
+      ipsets: { list: [set], lines: [head.trimEnd(), page.lines.join(", ")] },
+      paged: page,
+      truncated: page.truncated,
+    };
+  }
+
+  // The overview: every part, each within its share of the answer.
+  const [rawRules, groupList, aliasList, setList] = await Promise.all([
+    pve.get<RawRule[]>(level.rules),
+    level.groups ? pve.get<RawNamed[]>(level.groups) : Promise.resolve(null),
+    pve.get<RawNamed[]>(level.aliases as PvePath),
+    pve.get<RawNamed[]>(level.ipsets as PvePath),
+  ]);
+  // One request per group and IP set: split what the budget allows between them.
+  const room = fanOutRoom(pve);
+  const groupCount = groupList?.length ?? 0;
+  const groupRoom = Math.min(groupCount, Math.max(Math.ceil(room / 2), room - setList.length));
+  const [groups, ipsets] = await Promise.all([
+    groupList ? readGroups(pve, level, groupList, groupRoom) : null,
+    readIpSets(pve, level, setList, room - groupRoom),
+  ]);
+  const rules = pageOf(rawRules.map(cleanRule), {
+    ...whole,
+    chars: PAGE_CHARS * SHARE.rules,
+    line: describeRule,
+  });
+  const aliases = pageOf(aliasList.map(cleanAlias), {
+    limit: MAX_ROWS,
+    chars: PAGE_CHARS * SHARE.aliases,
+    line: (a) => `${a.name}=${a.cidr}`,
+  });
+  return {
+    rules,
+    groups,
+    aliases,
+    ipsets,
+    paged: rules,
+    truncated:
+      rules.truncated || aliases.truncated || groups?.truncated === true || ipsets.truncated,
+  };
+}
+
+export const firewall = defineTool({
+  name: "firewall",
+  title: "Firewall configuration",
+  description:
+    "Firewall options and rules of the datacenter (scope=cluster, with security groups, aliases, IP sets), a node (scope=node) or a guest (scope=guest, with aliases, IP sets). Long parts page by section.",
+  scope: "pve:read",
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  input: z.object({
+    scope: z
+      .enum(["cluster", "node", "guest"], { error: "scope must be one of: cluster, node, guest" })
+      .describe("cluster = datacenter level, node = one host, guest = one VM or container"),
+    node: z.string().optional().describe("Node name, required with scope=node"),
+    guest: guestArg
+      .optional()
+      .describe("VMID or name, required with scope=guest (e.g. 100 or web-01)"),
+    section: z
+      .enum(SECTIONS, { error: "section must be one of: overview, rules, aliases, group, ipset" })
+      .default("overview")
+      .describe("overview (default) or one part paged by start/limit; group and ipset need name"),
+    name: z.string().optional().describe("Security group or IP set name for section=group/ipset"),
+    start: startArg,
+    limit: limitArg(200),
+  }),
+  output: z.object({
+    scope: z.enum(["cluster", "node", "guest"]),
+    node: z.string().nullable(),
+    vmid: z.number().nullable(),
+    name: z.string().nullable(),
+    enabled: z.boolean().describe("this level; node and guest also need the datacenter on"),
+    policyIn: z.string().nullable(),
+    policyOut: z.string().nullable(),
+    options: z.record(z.string(), z.union([z.string(), z.number()])).describe("as set"),
+    rules: z.array(rule).nullable().describe("null = not in this section"),
+    groups: z
+      .array(
+        z.object({
+          name: z.string(),
+          comment: z.string().optional(),
+          // Same shape as `rules`; a loose schema here keeps the tool list small.
+          rules: z
+            .array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])))
+            .nullable()
+            .describe("like rules; null = not fetched"),
+          ruleCount: z.number().nullable(),
+        }),
+      )
+      .nullable()
+      .describe("security groups (cluster)"),
+    aliases: z.array(alias).nullable(),
+    ipsets: z.array(ipset).nullable(),
+    ...pageFields,
+  }),
+  async run(args, { pve }) {
+    const { section } = args;
+    const misplaced = [
+      args.scope !== "node" && args.node !== undefined ? "node" : "",
+      args.scope !== "guest" && args.guest !== undefined ? "guest" : "",
+      section !== "group" && section !== "ipset" && args.name !== undefined ? "name" : "",
+    ].filter(Boolean);
+    if (misplaced.length > 0) {
+      throw new ToolError(
+        `The ${misplaced.join(" and ")} argument does not apply to scope=${args.scope} section=${section}.`,
+        "Use scope=node with node, scope=guest with guest, scope=cluster with neither; name only with section=group or ipset.",
+      );
+    }
+    if ((section === "group" || section === "ipset") && args.name === undefined) {
+      throw new ToolError(
+        `section=${section} needs the name argument.`,
+        `Pass name; the overview lists the ${section === "group" ? "security groups" : "IP sets"}.`,
+      );
+    }
+    if (section === "group" && args.scope !== "cluster") {
+      throw new ToolError(
+        "Security groups exist at the datacenter level only.",
+        "Use scope=cluster with section=group.",
+      );
+    }
+
+    if (args.scope === "node") {
+      if (args.node === undefined) {
+        throw new ToolError(
+          "scope=node needs the node argument.",
+          "Pass node, e.g. pve1 (cluster_overview lists the nodes).",
+        );
+      }
+      if (section !== "overview" && section !== "rules") {
+        throw new ToolError(
+          `A node's firewall has no ${section === "aliases" ? "aliases" : "IP sets"} of its own.`,
+          "Aliases and IP sets are defined at scope=cluster (or per guest).",
+        );
+      }
+      const node = parseNodeName(args.node);
+      const [options, rawRules] = await onNode(pve, node, () =>
+        Promise.all([
+          pve.get<Options>(pvePath`/nodes/${node}/firewall/options`),
+          pve.get<RawRule[]>(pvePath`/nodes/${node}/firewall/rules`),
+        ]),
+      );
+      const rules = pageOf(rawRules.map(cleanRule), {
+        start: args.start,
+        limit: args.limit,
+        line: describeRule,
+      });
+      const data = {
+        scope: "node" as const,
+        node,
+        vmid: null,
+        name: null,
+        // A node's firewall is on unless switched off (`enable: 0` in host.fw).
+        enabled: options.enable === undefined ? true : flag(options.enable),
+        policyIn: null,
+        policyOut: null,
+        options,
+        rules: rules.rows,
+        groups: null,
+        aliases: null,
+        ipsets: null,
+        ...pageData(rules),
+      };
+      const parts: Parts = {
+        rules,
+        groups: null,
+        aliases: null,
+        ipsets: null,
+        paged: rules,
+        truncated: rules.truncated,
+      };
+      return { data, summary: summarize(`Node ${node}`, data, parts, section) };
+    }
+
+    if (args.scope === "guest") {
+      if (args.guest === undefined) {
+        throw new ToolError(
+          "scope=guest needs the guest argument.",
+          "Pass guest as a VMID or name, e.g. 100 or web-01 (list_guests lists them).",
+        );
+      }
+      const guest = await resolveGuest(pve, args.guest);
+      const { node, vmid, type } = guest;
+      const level: Level = {
+        label: guestLabel(guest),
+        options: pvePath`/nodes/${node}/${type}/${vmid}/firewall/options`,
+        rules: pvePath`/nodes/${node}/${type}/${vmid}/firewall/rules`,
+        aliases: pvePath`/nodes/${node}/${type}/${vmid}/firewall/aliases`,
+        ipsets: pvePath`/nodes/${node}/${type}/${vmid}/firewall/ipset`,
+        ipset: (name) => {
+          const set = parseFirewallName(name);
+          return pvePath`/nodes/${node}/${type}/${vmid}/firewall/ipset/${set}`;
+        },
+      };
+      const [options, parts] = await Promise.all([
+        pve.get<Options>(level.options),
+        readParts(pve, level, { ...args, section }),
+      ]);
+      const data = {
+        scope: "guest" as const,
+        node,
+        vmid,
+        name: guest.name,
+        enabled: flag(options.enable),
+        policyIn: policy(options, "policy_in", "DROP"),
+        policyOut: policy(options, "policy_out", "ACCEPT"),
+        options,
+        ...partsData(parts),
+      };
+      return { data, summary: summarize(level.label, data, parts, section) };
+    }
+
+    const level: Level = {
+      label: "Datacenter",
+      options: pvePath`/cluster/firewall/options`,
+      rules: pvePath`/cluster/firewall/rules`,
+      aliases: pvePath`/cluster/firewall/aliases`,
+      ipsets: pvePath`/cluster/firewall/ipset`,
+      ipset: (name) => {
+        const set = parseFirewallName(name);
+        return pvePath`/cluster/firewall/ipset/${set}`;
+      },
+      groups: pvePath`/cluster/firewall/groups`,
+      group: (name) => {
+        const group = parseFirewallName(name);
+        return pvePath`/cluster/firewall/groups/${group}`;
+      },
+    };
+    const [options, parts] = await Promise.all([
+      pve.get<Options>(level.options),
+      readParts(pve, level, { ...args, section }),
+    ]);
+    const data = {
+      scope: "cluster" as const,
+      node: null,
+      vmid: null,
+      name: null,
+      enabled: flag(options.enable),
+      policyIn: policy(options, "policy_in", "DROP"),
+      policyOut: policy(options, "policy_out", "ACCEPT"),
+      options,
+      ...partsData(parts),
+    };
+    return { data, summary: summarize(level.label, data, parts, section) };
+  },
+});
+
+function partsData(parts: Parts) {
+  const paged = parts.paged;
+  return {
+    rules: parts.rules?.rows ?? null,
+    groups: parts.groups?.list ?? null,
+    aliases: parts.aliases?.rows ?? null,
+    ipsets: parts.ipsets?.list ?? null,
+    start: paged?.start ?? 0,
+    total: paged?.total ?? 0,
+    returned: paged?.returned ?? 0,
+    nextStart: paged?.nextStart ?? null,
+    truncated: parts.truncated,
+  };
 }
 
 function summarize(
   label: string,
-  data: {
-    enabled: boolean;
-    policyIn: string | null;
-    policyOut: string | null;
-    rules: Rule[];
-    groups: { name: string; rules: Rule[] | null }[] | null;
-    aliases: { name: string; cidr: string }[] | null;
-    ipsets: { name: string; entries: { cidr: string; nomatch: boolean }[] | null }[] | null;
-    truncated: boolean;
-  },
+  data: { enabled: boolean; policyIn: string | null; policyOut: string | null },
+  parts: Parts,
+  section: Section,
 ): string {
   const lines = [
-    `${label} firewall: ${data.enabled ? "enabled" : "disabled"}${data.policyIn ? `, policy in ${data.policyIn} / out ${data.policyOut}` : ""}; ${data.rules.length} rule(s).`,
-    ...data.rules.map((r) => `  ${describeRule(r)}`),
+    `${label} firewall: ${data.enabled ? "enabled" : "disabled"}${data.policyIn ? `, policy in ${data.policyIn} / out ${data.policyOut}` : ""}${parts.rules ? `; ${parts.rules.total} rule(s).` : "."}`,
   ];
-  for (const g of data.groups ?? []) {
-    lines.push(
-      `Security group ${g.name}: ${g.rules === null ? "rules not fetched" : `${g.rules.length} rule(s)`}`,
-    );
-    for (const r of g.rules ?? []) lines.push(`  ${describeRule(r)}`);
+  if (parts.rules) {
+    const note = pageNote(parts.rules, how("rules"));
+    if (note) lines.push(note);
+    lines.push(...parts.rules.lines);
   }
-  if (data.aliases?.length) {
-    lines.push(`Aliases: ${data.aliases.map((a) => `${a.name}=${a.cidr}`).join(", ")}.`);
+  if (parts.groups) lines.push(...parts.groups.lines);
+  if (parts.aliases && (section === "aliases" || parts.aliases.total > 0)) {
+    const note = pageNote(parts.aliases, how("aliases"));
+    if (section === "aliases") {
+      lines.push(
+        `Aliases (${parts.aliases.total}):${note ? ` ${note}` : ""}`,
+        ...parts.aliases.lines,
+      );
+    } else {
+      lines.push(`Aliases: ${parts.aliases.lines.join(", ")}.${note ? ` ${note}` : ""}`);
+    }
   }
-  for (const s of data.ipsets ?? []) {
-    lines.push(
-      `IP set ${s.name}: ${s.entries === null ? "not fetched" : s.entries.map((e) => (e.nomatch ? `!${e.cidr}` : e.cidr)).join(", ") || "empty"}`,
-    );
-  }
-  if (data.truncated)
-    lines.push(`Contents fetched for the first ${MAX_SETS} groups and IP sets only.`);
+  if (parts.ipsets) lines.push(...parts.ipsets.lines);
   return lines.join("\n");
 }

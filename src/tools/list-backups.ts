@@ -3,6 +3,7 @@ import { defineTool, ToolError } from "../mcp/tool";
 import { parseStorageId } from "../proxmox/identifiers";
 import { bytes, dateTime } from "./format";
 import { flag, getResources, num } from "./inventory";
+import { brief, limitArg, pageData, pageFields, pageNote, pageOf, startArg } from "./paging";
 import {
   backupGuestType,
   contentTypes,
@@ -10,9 +11,8 @@ import {
   readSpots,
   storageResources,
   unknownStorageError,
+  unreadSkips,
 } from "./storages";
-
-const MAX_LIMIT = 500;
 
 const skippedEntry = z.object({
   storage: z.string(),
@@ -30,13 +30,8 @@ export const listBackups = defineTool({
   input: z.object({
     vmid: z.number().int().min(100).max(999_999_999).optional().describe("Only this VMID"),
     storage: z.string().optional().describe("Only this storage"),
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_LIMIT)
-      .default(100)
-      .describe(`1-${MAX_LIMIT} (default 100)`),
+    start: startArg,
+    limit: limitArg(100),
   }),
   output: z.object({
     backups: z.array(
@@ -46,15 +41,13 @@ export const listBackups = defineTool({
         guestType: z.enum(["qemu", "lxc"]).nullable(),
         size: z.number().describe("bytes"),
         ctime: z.number(),
-        notes: z.string().nullable(),
+        notes: z.string().nullable().describe("first line"),
         protected: z.boolean(),
         storage: z.string(),
         node: z.string().nullable().describe("null: shared storage"),
       }),
     ),
-    count: z.number(),
-    total: z.number(),
-    truncated: z.boolean(),
+    ...pageFields,
     backupStorages: z.array(z.string()),
     skipped: z.array(skippedEntry).describe("not readable"),
   }),
@@ -77,7 +70,7 @@ export const listBackups = defineTool({
       holdsBackups,
       (r) => only === undefined || r.storage === only,
     );
-    const { results, failed } = await readAll(pve, spots, () => ({
+    const { results, failed, unread } = await readAll(pve, spots, () => ({
       content: "backup",
       ...(args.vmid === undefined ? {} : { vmid: args.vmid }),
     }));
@@ -91,7 +84,7 @@ export const listBackups = defineTool({
             guestType: backupGuestType(v),
             size: num(v.size),
             ctime: num(v.ctime),
-            notes: v.notes ?? null,
+            notes: brief(v.notes),
             protected: flag(v.protected),
             storage: spot.storage,
             node: spot.shared ? null : spot.node,
@@ -99,26 +92,29 @@ export const listBackups = defineTool({
       )
       .filter((b) => args.vmid === undefined || b.vmid === args.vmid)
       .sort((a, b) => b.ctime - a.ctime || a.volid.localeCompare(b.volid));
-    const backups = all.slice(0, args.limit);
-    const notRead = [...skipped, ...failed];
-    const header = `${all.length} backup${all.length === 1 ? "" : "s"}${args.vmid === undefined ? "" : ` of VMID ${args.vmid}`} on ${(only === undefined ? backupStorages : [only]).join(", ") || "no backup storage"}${backups.length < all.length ? `; showing the newest ${backups.length}` : ""}.`;
-    const backupLines = backups.map(
-      (b) =>
-        `${dateTime(b.ctime)} ${b.vmid ?? "?"} ${bytes(b.size)} ${b.volid}${b.node ? ` (on ${b.node})` : ""}${b.protected ? " protected" : ""}${b.notes ? ` - ${b.notes.split("\n")[0]}` : ""}`,
-    );
+    const notRead = [
+      ...skipped,
+      ...failed,
+      ...unreadSkips(unread, "pass storage to read it alone"),
+    ];
+    const page = pageOf(all, {
+      start: args.start,
+      limit: args.limit,
+      line: (b) =>
+        `${dateTime(b.ctime)} ${b.vmid ?? "?"} ${bytes(b.size)} ${b.volid}${b.node ? ` (on ${b.node})` : ""}${b.protected ? " protected" : ""}${b.notes ? ` - ${b.notes}` : ""}`,
+    });
+    const header = `${all.length} backup${all.length === 1 ? "" : "s"}${args.vmid === undefined ? "" : ` of VMID ${args.vmid}`} on ${(only === undefined ? backupStorages : [only]).join(", ") || "no backup storage"}. ${pageNote(page)}`;
     const skippedText = notRead.map(
       (s) => `Not read: ${s.storage}${s.node ? ` on ${s.node}` : ""}: ${s.reason}`,
     );
     return {
       data: {
-        backups,
-        count: backups.length,
-        total: all.length,
-        truncated: backups.length < all.length,
+        backups: page.rows,
+        ...pageData(page),
         backupStorages,
         skipped: notRead,
       },
-      summary: [header, ...backupLines, ...skippedText].join("\n"),
+      summary: [header.trimEnd(), ...page.lines, ...skippedText].join("\n"),
     };
   },
 });

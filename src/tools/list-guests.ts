@@ -4,8 +4,7 @@ import { parseNodeName } from "../proxmox/identifiers";
 import { bytes, percent } from "./format";
 import { flag, getResources, isGuest, num, parseTags } from "./inventory";
 import { unknownNodeError } from "./nodes";
-
-const MAX_GUESTS = 500;
+import { limitArg, pageData, pageFields, pageNote, pageOf, startArg } from "./paging";
 
 const guest = z.object({
   vmid: z.number(),
@@ -42,14 +41,13 @@ export const listGuests = defineTool({
       .describe("unknown = on an offline node"),
     tag: z.string().min(1).optional().describe("Only guests carrying this tag (case-insensitive)"),
     template: z.boolean().optional().describe("true = only templates, false = no templates"),
+    start: startArg,
+    limit: limitArg(200),
   }),
   output: z.object({
     guests: z.array(guest),
-    count: z.number(),
-    total: z.number().describe("guests in the cluster before filtering"),
-    truncated: z
-      .boolean()
-      .describe(`true when more than ${MAX_GUESTS} matched and the list was cut`),
+    ...pageFields,
+    unfiltered: z.number().describe("guests in the cluster"),
   }),
   async run(args, { pve }) {
     const node = args.node === undefined ? undefined : parseNodeName(args.node);
@@ -87,24 +85,20 @@ export const listGuests = defineTool({
           (tag === undefined || g.tags.some((t) => t.toLowerCase() === tag)),
       )
       .sort((a, b) => a.vmid - b.vmid);
-    const guests = matched.slice(0, MAX_GUESTS);
-    const lines = guests.map(
-      (g) =>
+    const page = pageOf(matched, {
+      start: args.start,
+      limit: args.limit,
+      line: (g) =>
         `${g.vmid} ${g.name || "(no name)"} [${g.type}${g.template ? ", template" : ""}] on ${g.node}: ${g.status}` +
         (g.status === "running"
           ? `, cpu ${percent(g.cpu)}, mem ${bytes(g.mem)}/${bytes(g.maxmem)}`
           : "") +
         (g.tags.length ? ` tags ${g.tags.join(",")}` : ""),
-    );
-    const header = `${matched.length} of ${all.length} guests match.${matched.length > guests.length ? ` Showing the first ${guests.length}; narrow the filters.` : ""}`;
+    });
+    const header = `${matched.length} of ${all.length} guests match. ${pageNote(page)}`;
     return {
-      data: {
-        guests,
-        count: matched.length,
-        total: all.length,
-        truncated: matched.length > guests.length,
-      },
-      summary: [header, ...lines].join("\n"),
+      data: { guests: page.rows, ...pageData(page), unfiltered: all.length },
+      summary: [header.trimEnd(), ...page.lines].join("\n"),
     };
   },
 });

@@ -2,9 +2,8 @@ import { z } from "zod";
 import { defineTool } from "../mcp/tool";
 import { parseNodeName, pvePath } from "../proxmox/identifiers";
 import { dateTime, duration } from "./format";
+import { limitArg, pageData, pageFields, pageNote, pageOf, startArg } from "./paging";
 import { type TaskListEntry, taskUser } from "./tasks";
-
-const MAX_LIMIT = 500;
 
 export const listTasks = defineTool({
   name: "list_tasks",
@@ -24,13 +23,8 @@ export const listTasks = defineTool({
     user: z.string().min(1).optional().describe("User or token, substring"),
     running_only: z.boolean().default(false).describe("Only running tasks"),
     failed_only: z.boolean().default(false).describe("Only tasks that ended not OK"),
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_LIMIT)
-      .default(50)
-      .describe(`1-${MAX_LIMIT} (default 50)`),
+    start: startArg,
+    limit: limitArg(50),
   }),
   output: z.object({
     tasks: z.array(
@@ -46,9 +40,8 @@ export const listTasks = defineTool({
         duration: z.number().describe("seconds, so far if running"),
       }),
     ),
-    count: z.number(),
-    total: z.number().describe("before filtering"),
-    truncated: z.boolean(),
+    ...pageFields,
+    unfiltered: z.number().describe("recent tasks Proxmox listed"),
   }),
   async run(args, { pve }) {
     const node = args.node === undefined ? undefined : parseNodeName(args.node);
@@ -81,23 +74,19 @@ export const listTasks = defineTool({
         (!args.running_only || t.exitstatus === null) &&
         (!args.failed_only || t.ok === false),
     );
-    const tasks = matched.slice(0, args.limit);
-    const lines = tasks.map(
-      (t) =>
+    const page = pageOf(matched, {
+      start: args.start,
+      limit: args.limit,
+      line: (t) =>
         `${dateTime(t.starttime)} ${t.node} ${t.type}${t.id ? ` ${t.id}` : ""} by ${t.user}: ${t.exitstatus === null ? `running for ${duration(t.duration)}` : `${t.exitstatus} after ${t.duration}s`}\n  ${t.upid}`,
-    );
+    });
     const header =
       matched.length === 0
         ? `No task matches among the ${all.length} recent tasks Proxmox listed.`
-        : `${matched.length} of ${all.length} recent tasks match${tasks.length < matched.length ? `; showing the newest ${tasks.length}` : ""}.`;
+        : `${matched.length} of ${all.length} recent tasks match, newest first. ${pageNote(page)}`;
     return {
-      data: {
-        tasks,
-        count: matched.length,
-        total: all.length,
-        truncated: tasks.length < matched.length,
-      },
-      summary: [header, ...lines].join("\n"),
+      data: { tasks: page.rows, ...pageData(page), unfiltered: all.length },
+      summary: [header.trimEnd(), ...page.lines].join("\n"),
     };
   },
 });

@@ -1,11 +1,21 @@
 import { z } from "zod";
-import { defineTool } from "../mcp/tool";
+import { defineTool, ToolError } from "../mcp/tool";
 import { bytes } from "./format";
 import { flag, getResources, isGuest, num } from "./inventory";
-import { contentTypes, readAll, readSpots } from "./storages";
+import {
+  limitArg,
+  listPage,
+  listPageOf,
+  PAGE_CHARS,
+  type Page,
+  pageNote,
+  pageOf,
+  startArg,
+} from "./paging";
+import { contentTypes, readAll, readSpots, unreadSkips } from "./storages";
 
-/** Per list: enough for any real cluster, small enough for one answer. */
-const MAX_ITEMS = 500;
+const KINDS = ["all", "guest", "vztmpl", "iso"] as const;
+type Kind = (typeof KINDS)[number];
 
 const fileEntry = z.object({
   volid: z.string(),
@@ -14,6 +24,7 @@ const fileEntry = z.object({
   size: z.number().describe("bytes"),
   ctime: z.number().nullable(),
 });
+type FileEntry = z.infer<typeof fileEntry>;
 
 const skippedEntry = z.object({
   storage: z.string(),
@@ -28,22 +39,40 @@ export const listTemplates = defineTool({
     "What new guests are made from: VM/CT templates (clone sources), container templates (vztmpl) and ISO images on every storage.",
   scope: "pve:read",
   annotations: { readOnlyHint: true, openWorldHint: false },
-  input: z.object({}),
+  input: z.object({
+    kind: z
+      .enum(KINDS, { error: "kind must be one of: all, guest, vztmpl, iso" })
+      .default("all")
+      .describe("all (default), guest = VM/CT templates, vztmpl, iso; start pages one kind"),
+    start: startArg,
+    limit: limitArg(200),
+  }),
   output: z.object({
-    guestTemplates: z.array(
-      z.object({
-        vmid: z.number(),
-        name: z.string(),
-        type: z.enum(["qemu", "lxc"]),
-        node: z.string(),
-      }),
-    ),
-    containerTemplates: z.array(fileEntry),
-    isos: z.array(fileEntry),
-    truncated: z.boolean().describe(`a list was cut at ${MAX_ITEMS}`),
+    guestTemplates: z
+      .array(
+        z.object({
+          vmid: z.number(),
+          name: z.string(),
+          type: z.enum(["qemu", "lxc"]),
+          node: z.string(),
+        }),
+      )
+      .nullable(),
+    containerTemplates: z.array(fileEntry).nullable(),
+    isos: z.array(fileEntry).nullable(),
+    pages: z.object({ guest: listPage, vztmpl: listPage, iso: listPage }),
+    truncated: z.boolean().describe("a list has more: see pages"),
     skipped: z.array(skippedEntry).describe("not readable"),
   }),
-  async run(_args, { pve }) {
+  async run(args, { pve }) {
+    const { kind } = args;
+    if (kind === "all" && args.start > 0) {
+      throw new ToolError(
+        "start pages one list: pass kind=guest, vztmpl or iso with it.",
+        "The first answer's pages show where each list's next page starts.",
+      );
+    }
+    const want = (k: Kind) => kind === "all" || kind === k;
     // Guests and storages from one inventory request.
     const resources = await getResources(pve);
     const guestTemplates = resources
@@ -57,14 +86,17 @@ export const listTemplates = defineTool({
       }))
       .sort((a, b) => a.vmid - b.vmid);
 
-    const { spots, skipped } = readSpots(resources, (r) => {
-      const content = contentTypes(r.content);
-      return content.includes("iso") || content.includes("vztmpl");
-    });
+    const fileKinds = (["iso", "vztmpl"] as const).filter(want);
+    const { spots, skipped } =
+      fileKinds.length === 0
+        ? { spots: [], skipped: [] }
+        : readSpots(resources, (r) =>
+            contentTypes(r.content).some((c) => (fileKinds as readonly string[]).includes(c)),
+          );
     // A storage holding both is read once, unfiltered; otherwise PVE filters for us.
-    const { results, failed } = await readAll(pve, spots, (spot) => {
-      const both = spot.content.includes("iso") && spot.content.includes("vztmpl");
-      return both ? {} : { content: spot.content.includes("iso") ? "iso" : "vztmpl" };
+    const { results, failed, unread } = await readAll(pve, spots, (spot) => {
+      const both = fileKinds.length === 2 && fileKinds.every((c) => spot.content.includes(c));
+      return both ? {} : { content: fileKinds.find((c) => spot.content.includes(c)) ?? "iso" };
     });
     const files = results.flatMap(({ spot, volumes }) =>
       volumes.map((v) => ({
@@ -85,36 +117,44 @@ export const listTemplates = defineTool({
         .sort(
           (a, b) => a.volid.localeCompare(b.volid) || (a.node ?? "").localeCompare(b.node ?? ""),
         );
-    const allTemplates = pick("vztmpl");
-    const allIsos = pick("iso");
-    const containerTemplates = allTemplates.slice(0, MAX_ITEMS);
-    const isos = allIsos.slice(0, MAX_ITEMS);
-    const truncated =
-      containerTemplates.length < allTemplates.length ||
-      isos.length < allIsos.length ||
-      guestTemplates.length > MAX_ITEMS;
-    const notRead = [...skipped, ...failed];
 
-    const fileLine = (f: z.infer<typeof fileEntry>) =>
+    // With all three lists, each gets a third of the answer.
+    const chars = kind === "all" ? Math.floor(PAGE_CHARS / 3) : PAGE_CHARS;
+    const paging = { start: args.start, limit: args.limit, chars };
+    const fileLine = (f: FileEntry) =>
       `  ${f.volid}${f.node ? ` (on ${f.node})` : ""} ${bytes(f.size)}`;
+    const guests = want("guest")
+      ? pageOf(guestTemplates, {
+          ...paging,
+          line: (g) => `  ${g.vmid} ${g.name} [${g.type === "qemu" ? "VM" : "CT"}] on ${g.node}`,
+        })
+      : null;
+    const templates = want("vztmpl") ? pageOf(pick("vztmpl"), { ...paging, line: fileLine }) : null;
+    const isos = want("iso") ? pageOf(pick("iso"), { ...paging, line: fileLine }) : null;
+    const notRead = [
+      ...skipped,
+      ...failed,
+      ...unreadSkips(unread, "storage_content with storage and content reads it"),
+    ];
+
+    const section = (title: string, k: Kind, page: Page<unknown> | null): string[] => {
+      if (page === null) return [];
+      const note = pageNote(page, (next) => `kind=${k} start=${next}`);
+      return [`${title} (${page.total}):${note ? ` ${note}` : ""}`, ...page.lines];
+    };
     const summary = [
-      `Guest templates (${guestTemplates.length}):`,
-      ...guestTemplates
-        .slice(0, MAX_ITEMS)
-        .map((g) => `  ${g.vmid} ${g.name} [${g.type === "qemu" ? "VM" : "CT"}] on ${g.node}`),
-      `Container templates (${allTemplates.length}):`,
-      ...containerTemplates.map(fileLine),
-      `ISO images (${allIsos.length}):`,
-      ...isos.map(fileLine),
-      ...(truncated ? [`Lists cut at ${MAX_ITEMS} items.`] : []),
+      ...section("Guest templates", "guest", guests),
+      ...section("Container templates", "vztmpl", templates),
+      ...section("ISO images", "iso", isos),
       ...notRead.map((s) => `Not read: ${s.storage}${s.node ? ` on ${s.node}` : ""}: ${s.reason}`),
     ].join("\n");
     return {
       data: {
-        guestTemplates: guestTemplates.slice(0, MAX_ITEMS),
-        containerTemplates,
-        isos,
-        truncated,
+        guestTemplates: guests?.rows ?? null,
+        containerTemplates: templates?.rows ?? null,
+        isos: isos?.rows ?? null,
+        pages: { guest: listPageOf(guests), vztmpl: listPageOf(templates), iso: listPageOf(isos) },
+        truncated: [guests, templates, isos].some((p) => p?.truncated === true),
         skipped: notRead,
       },
       summary,

@@ -4,9 +4,8 @@ import { parseNodeName, parseStorageId, pvePath } from "../proxmox/identifiers";
 import { bytes, dateTime } from "./format";
 import { flag, getResources, num } from "./inventory";
 import { onNode } from "./nodes";
+import { brief, limitArg, pageData, pageFields, pageNote, pageOf, startArg } from "./paging";
 import { type StorageVolume, storageResources, unknownStorageError } from "./storages";
-
-const MAX_LIMIT = 1000;
 
 export const CONTENT_TYPES = [
   "iso",
@@ -25,7 +24,7 @@ export const volumeEntry = z.object({
   size: z.number().describe("bytes"),
   ctime: z.number().nullable(),
   vmid: z.number().nullable(),
-  notes: z.string().nullable(),
+  notes: z.string().nullable().describe("first line"),
   protected: z.boolean(),
 });
 
@@ -37,7 +36,7 @@ export function volumeOf(v: StorageVolume): z.infer<typeof volumeEntry> {
     size: num(v.size),
     ctime: typeof v.ctime === "number" ? v.ctime : null,
     vmid: typeof v.vmid === "number" ? v.vmid : null,
-    notes: v.notes ?? null,
+    notes: brief(v.notes),
     protected: flag(v.protected),
   };
 }
@@ -61,24 +60,15 @@ export const storageContent = defineTool({
       .describe("Only this type (images: VM disks, rootdir: CT)"),
     vmid: z.number().int().min(100).max(999_999_999).optional().describe("Only this VMID"),
     node: z.string().optional().describe("Node to read a local storage on"),
-    start: z.number().int().min(0).max(1_000_000).default(0).describe("Skip this many (default 0)"),
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_LIMIT)
-      .default(100)
-      .describe(`1-${MAX_LIMIT} (default 100)`),
+    start: startArg,
+    limit: limitArg(100),
   }),
   output: z.object({
     storage: z.string(),
     node: z.string().describe("where it was read"),
     volumes: z.array(volumeEntry),
-    total: z.number(),
+    ...pageFields,
     totalSize: z.number().describe("bytes, all matches"),
-    start: z.number(),
-    nextStart: z.number().nullable().describe("null at the end"),
-    truncated: z.boolean(),
   }),
   async run(args, { pve }) {
     const storage = parseStorageId(args.storage);
@@ -111,30 +101,26 @@ export const storageContent = defineTool({
       pve.get<StorageVolume[]>(pvePath`/nodes/${target}/storage/${storage}/content`, params),
     );
     const all = raw.map(volumeOf);
-    const volumes = all.slice(args.start, args.start + args.limit);
-    const end = args.start + volumes.length;
-    const nextStart = end < all.length ? end : null;
+    const page = pageOf(all, {
+      start: args.start,
+      limit: args.limit,
+      line: (v) =>
+        `${v.volid} ${bytes(v.size)}${v.ctime ? ` ${dateTime(v.ctime)}` : ""}${v.protected ? " protected" : ""}${v.notes ? ` - ${v.notes}` : ""}`,
+    });
     const totalSize = all.reduce((sum, v) => sum + v.size, 0);
     const filters = [args.content, args.vmid === undefined ? undefined : `VMID ${args.vmid}`]
       .filter(Boolean)
       .join(", ");
-    const header = `${storage} on ${target}: ${all.length} volume${all.length === 1 ? "" : "s"}${filters ? ` (${filters})` : ""}, ${bytes(totalSize)}.${nextStart === null ? "" : ` Showing ${args.start + 1}-${end}; next start=${nextStart}.`}`;
-    const lines = volumes.map(
-      (v) =>
-        `${v.volid} ${bytes(v.size)}${v.ctime ? ` ${dateTime(v.ctime)}` : ""}${v.protected ? " protected" : ""}${v.notes ? ` - ${v.notes.split("\n")[0]}` : ""}`,
-    );
+    const header = `${storage} on ${target}: ${all.length} volume${all.length === 1 ? "" : "s"}${filters ? ` (${filters})` : ""}, ${bytes(totalSize)}. ${pageNote(page)}`;
     return {
       data: {
         storage,
         node: target,
-        volumes,
-        total: all.length,
+        volumes: page.rows,
+        ...pageData(page),
         totalSize,
-        start: args.start,
-        nextStart,
-        truncated: nextStart !== null,
       },
-      summary: [header, ...lines].join("\n"),
+      summary: [header.trimEnd(), ...page.lines].join("\n"),
     };
   },
 });

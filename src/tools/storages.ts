@@ -8,6 +8,7 @@ import {
   pvePath,
   type StorageId,
 } from "../proxmox/identifiers";
+import { fanOutRoom } from "./fan-out";
 import { type ClusterResource, flag, num } from "./inventory";
 
 /** One section of storage.cfg as GET /storage returns it; other keys depend on the type. */
@@ -148,20 +149,27 @@ export function readContent(
 
 /**
  * Reads several spots in parallel. One unreadable storage (a hung NFS mount, a missing
- * privilege) must not hide the others: failures become `skipped` entries.
+ * privilege) must not hide the others: failures become `skipped` entries. Only as many spots
+ * are read as the call's request budget allows; the rest come back as `unread`.
  */
 export async function readAll(
   pve: ProxmoxClient,
   spots: readonly ReadSpot[],
   params: (spot: ReadSpot) => { content?: string; vmid?: number },
-): Promise<{ results: { spot: ReadSpot; volumes: StorageVolume[] }[]; failed: Skipped[] }> {
+): Promise<{
+  results: { spot: ReadSpot; volumes: StorageVolume[] }[];
+  failed: Skipped[];
+  unread: ReadSpot[];
+}> {
+  const room = fanOutRoom(pve);
+  const toRead = spots.slice(0, room);
   const settled = await Promise.allSettled(
-    spots.map((spot) => readContent(pve, spot, params(spot))),
+    toRead.map((spot) => readContent(pve, spot, params(spot))),
   );
   const results: { spot: ReadSpot; volumes: StorageVolume[] }[] = [];
   const failed: Skipped[] = [];
   settled.forEach((outcome, i) => {
-    const spot = spots[i];
+    const spot = toRead[i];
     if (!spot) return;
     if (outcome.status === "fulfilled") results.push({ spot, volumes: outcome.value });
     else
@@ -174,7 +182,16 @@ export async function readAll(
             : "read failed",
       });
   });
-  return { results, failed };
+  return { results, failed, unread: spots.slice(room) };
+}
+
+/** Spots left unread for the request budget, as `skipped` entries saying how to read them. */
+export function unreadSkips(unread: readonly ReadSpot[], how: string): Skipped[] {
+  return unread.map((spot) => ({
+    storage: spot.storage,
+    node: spot.shared ? null : spot.node,
+    reason: `request budget: more storages than one call may read; ${how}`,
+  }));
 }
 
 /** An error for a storage id the cluster does not have, listing the ones it has. */

@@ -6,9 +6,16 @@ import { readTaskStatus, type TaskStatus, taskUser, upidArg } from "./tasks";
 
 const MAX_WAIT_SECONDS = 120;
 
-/** Poll every second at first, then every two: quick tasks answer fast, long ones cost less. */
-function pollInterval(polls: number): number {
-  return polls < 10 ? 1_000 : 2_000;
+/**
+ * The pause before the next poll, by time waited so far: every second at first so quick tasks
+ * answer fast, then backing off to 5 s so the longest wait (120 s) takes about 35 polls, within
+ * the per-call request budget.
+ */
+export function pollInterval(elapsedMs: number): number {
+  if (elapsedMs < 5_000) return 1_000;
+  if (elapsedMs < 15_000) return 2_000;
+  if (elapsedMs < 30_000) return 3_000;
+  return 5_000;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -55,14 +62,20 @@ export const taskStatus = defineTool({
       readTaskStatus(pve, task, args.wait_seconds > 0 ? { retry: false } : {});
     let status = await read();
     let polls = 1;
+    // Each poll is one request: stop waiting, rather than fail, when the budget is spent.
+    let budgetSpent = false;
     while (status.status === "running" && Date.now() < deadline) {
+      if (pve.requestsLeft < 1) {
+        budgetSpent = true;
+        break;
+      }
       const elapsed = Math.round((Date.now() - started) / 1000);
       await progress?.(
         elapsed,
         args.wait_seconds,
         `${task.type}${task.id ? ` ${task.id}` : ""} on ${task.node} still running after ${elapsed}s`,
       );
-      await sleep(Math.min(pollInterval(polls), deadline - Date.now()));
+      await sleep(Math.min(pollInterval(Date.now() - started), deadline - Date.now()));
       status = await read();
       polls++;
     }
@@ -85,7 +98,7 @@ export const taskStatus = defineTool({
     const what = `Task ${data.type}${data.id ? ` ${data.id}` : ""} on ${data.node} (by ${data.user}, started ${dateTime(data.starttime)})`;
     const summary = done
       ? `${what} finished: ${data.ok ? "OK" : exitstatus}.${data.ok ? "" : " task_log shows why."}`
-      : `${what} is still running${args.wait_seconds > 0 ? ` after waiting ${waited}s` : ""}. Call again with wait_seconds to wait for it.`;
+      : `${what} is still running${args.wait_seconds > 0 ? ` after waiting ${waited}s` : ""}${budgetSpent ? ` (stopped after ${polls} polls, the most one call may make)` : ""}. Call again with wait_seconds to wait for it.`;
     return { data, summary };
   },
 });

@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { ProxmoxClient } from "../proxmox/client";
+import { DEFAULT_MAX_REQUESTS, ProxmoxClient } from "../proxmox/client";
 import { isProxmoxConfigured, loadProxmoxConfig } from "../proxmox/config";
 import { ProxmoxConfigError } from "../proxmox/errors";
 import { accessRoute } from "./access";
@@ -78,6 +78,9 @@ export function connectProxmox(env: Env, log?: Log): ProxmoxClient {
   return new ProxmoxClient({
     config,
     fetcher: route.fetcher,
+    // Each tool call is one Worker request: its upstream requests count against the
+    // Worker's subrequest limit.
+    maxRequests: DEFAULT_MAX_REQUESTS,
     ...(route.extraHeaders === undefined ? {} : { extraHeaders: route.extraHeaders }),
   });
 }

@@ -1,11 +1,11 @@
 import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
 import { DEMO_ADMIN_TOKEN_ID, DEMO_ADMIN_TOKEN_SECRET } from "../../simulator/src/demo-credentials";
-import { PveSimulator } from "../../simulator/src/simulator";
+import { PveSimulator, type PveSimulatorOptions } from "../../simulator/src/simulator";
 import type { GrantProps } from "../../src/auth/identity";
-import { scopesForRole } from "../../src/auth/scopes";
+import { type Role, scopesForRole } from "../../src/auth/scopes";
 import { createServer } from "../../src/mcp/server";
-import { ProxmoxClient } from "../../src/proxmox/client";
-import type { McpSession, ToolCallRecord } from "../../src/session/mcp-session";
+import { DEFAULT_MAX_REQUESTS, ProxmoxClient } from "../../src/proxmox/client";
+import type { McpSession, SessionSummary, ToolCallRecord } from "../../src/session/mcp-session";
 import { TOOLS } from "../../src/tools";
 
 export interface ToolResult<T = Record<string, unknown>> {
@@ -25,20 +25,30 @@ export async function toolHarness(
     tokenSecret?: string;
     /** How long simulated tasks run (default 0: they end at once). */
     taskDurationMs?: number;
+    /** Further simulator options, e.g. `scale` for a large cluster. */
+    simulator?: PveSimulatorOptions;
+    /** The signed-in user's role, which decides the tools listed (default admin). */
+    role?: Role;
+    /** Upstream requests one call may make (default: the Worker's per-call budget). */
+    maxRequests?: number;
   } = {},
 ) {
-  const sim = new PveSimulator({ taskDurationMs: options.taskDurationMs ?? 0 });
+  const sim = new PveSimulator({
+    taskDurationMs: options.taskDurationMs ?? 0,
+    ...options.simulator,
+  });
+  const role = options.role ?? "admin";
   const recorded: ToolCallRecord[] = [];
   const identity: GrantProps = {
     userId: "tester",
     name: "Tester",
-    role: "admin",
+    role,
     clientId: "harness",
     signIn: "dev",
   };
   const server = createServer({
     identity,
-    scopes: scopesForRole("admin"),
+    scopes: scopesForRole(role),
     tools: TOOLS,
     connect: () =>
       new ProxmoxClient({
@@ -52,12 +62,20 @@ export async function toolHarness(
         },
         fetcher: sim,
         retryDelayMs: 0,
+        maxRequests: options.maxRequests ?? DEFAULT_MAX_REQUESTS,
       }),
     // Only recordCall and summary are used by the tools under test.
     session: {
       recordCall: async (record: ToolCallRecord) => {
         recorded.push(record);
       },
+      summary: async (limit = 20): Promise<SessionSummary> => ({
+        firstSeen: recorded[0]?.at ?? null,
+        totalCalls: recorded.length,
+        failedCalls: recorded.filter((r) => r.outcome === "error").length,
+        upstreamRequests: recorded.reduce((sum, r) => sum + r.upstreamRequests, 0),
+        recent: recorded.slice(-limit).reverse(),
+      }),
     } as unknown as DurableObjectStub<McpSession>,
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -17,9 +17,13 @@ interface Access {
         tokens: { id: string; privsep: boolean; comment: string | null }[];
       }[]
     | null;
-  groups: { groupid: string; comment: string | null; users: string[] }[] | null;
+  groups: { groupid: string; comment: string | null; users: string[]; userCount: number }[] | null;
   roles: { roleid: string; builtin: boolean; privileges: string[] | null }[] | null;
   acl: { path: string; type: string; ugid: string; roleid: string; propagate: boolean }[] | null;
+  pages: Record<
+    "users" | "groups" | "roles" | "acl",
+    { total: number; returned: number; nextStart: number | null } | null
+  >;
   truncated: boolean;
 }
 
@@ -70,8 +74,11 @@ describe("access", () => {
         groupid: "operators",
         comment: "Power, console and backups of guests",
         users: ["demo@pve"],
+        userCount: 1,
       },
     ]);
+    expect(a.pages.users).toEqual({ total: 3, returned: 3, nextStart: null });
+    expect(a.truncated).toBe(false);
     expect(a.acl).toContainEqual({
       path: "/vms",
       type: "group",

@@ -31,7 +31,9 @@ interface LogAnswer {
     user: string;
     msg: string;
   }[];
-  count: number;
+  start: number;
+  returned: number;
+  nextStart: number | null;
   truncated: boolean;
 }
 
@@ -130,15 +132,22 @@ describe("cluster_log", () => {
     const before = sim.stats().total;
     const { result, text } = await call<LogAnswer>("cluster_log", { limit: 3 });
     expect(sim.stats().total - before).toBe(1);
-    expect(result.structuredContent.count).toBe(3);
-    expect(result.structuredContent.truncated).toBe(true);
-    expect(text).toContain("Older entries exist");
+    expect(result.structuredContent).toMatchObject({ returned: 3, nextStart: 3, truncated: true });
+    expect(text).toContain("Older entries exist: next start=3");
+    // The next page asks PVE for the newest start+limit entries and skips the first ones.
+    const next = await call<LogAnswer>("cluster_log", { start: 3, limit: 3 });
+    expect(next.endpoints).toEqual({ "GET /cluster/log": 1 });
+    expect(next.result.structuredContent).toMatchObject({ start: 3, returned: 3 });
+    const both = await call<LogAnswer>("cluster_log", { limit: 6 });
+    expect(next.result.structuredContent.entries).toEqual(
+      both.result.structuredContent.entries.slice(3),
+    );
   });
 
   it("keeps only entries since a time", async () => {
     const { call } = await toolHarness();
     const since = Math.floor(Date.now() / 1000) - 6 * 3600;
-    const { result } = await call<LogAnswer>("cluster_log", { limit: 500, since });
+    const { result } = await call<LogAnswer>("cluster_log", { limit: 200, since });
     const { entries } = result.structuredContent;
     expect(entries.length).toBeGreaterThan(0);
     expect(entries.every((e) => e.time >= since)).toBe(true);
@@ -156,17 +165,17 @@ describe("cluster_log", () => {
     });
     const { result, text } = await call<LogAnswer>("cluster_log");
     expect(result.isError).toBeFalsy();
-    expect(result.structuredContent.count).toBe(0);
+    expect(result.structuredContent.returned).toBe(0);
     expect(text).toContain("Sys.Syslog");
   });
 
-  it.each([[{ limit: 0 }], [{ limit: 501 }], [{ since: -1 }], [{ limit: "ten" }]])(
+  it.each([[{ limit: 0 }], [{ limit: 201 }], [{ since: -1 }], [{ limit: "ten" }], [{ start: -1 }]])(
     "refuses %j without a request",
     async (args) => {
       const { call } = await toolHarness();
       const { result, text, requests } = await call("cluster_log", args);
       expect(result.isError).toBe(true);
-      expect(text).toMatch(/limit|since/);
+      expect(text).toMatch(/limit|since|start/);
       expect(requests).toBe(0);
     },
   );

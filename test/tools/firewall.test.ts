@@ -25,16 +25,23 @@ interface Firewall {
   policyIn: string | null;
   policyOut: string | null;
   options: Record<string, string | number>;
-  rules: Rule[];
-  groups: { name: string; comment?: string; rules: Rule[] | null }[] | null;
+  rules: Rule[] | null;
+  groups:
+    | { name: string; comment?: string; rules: Rule[] | null; ruleCount: number | null }[]
+    | null;
   aliases: { name: string; cidr: string; comment?: string }[] | null;
   ipsets:
     | {
         name: string;
         comment?: string;
         entries: { cidr: string; nomatch: boolean; comment?: string }[] | null;
+        entryCount: number | null;
       }[]
     | null;
+  start: number;
+  total: number;
+  returned: number;
+  nextStart: number | null;
   truncated: boolean;
 }
 
@@ -58,14 +65,14 @@ describe("firewall", () => {
     });
     const f = result.structuredContent;
     expect(f).toMatchObject({ enabled: true, policyIn: "DROP", policyOut: "ACCEPT" });
-    expect(f.rules.map((r) => [r.pos, r.type, r.action, r.enable])).toEqual([
+    expect(f.rules?.map((r) => [r.pos, r.type, r.action, r.enable])).toEqual([
       [0, "group", "admin-access", true],
       [1, "in", "ACCEPT", true],
       [2, "in", "ACCEPT", true],
       [3, "in", "DROP", true],
       [4, "in", "ACCEPT", false],
     ]);
-    expect(f.rules[3]).toMatchObject({ source: "+dc/blocklist", comment: "known bad actors" });
+    expect(f.rules?.[3]).toMatchObject({ source: "+dc/blocklist", comment: "known bad actors" });
     expect(f.groups?.map((g) => [g.name, g.rules?.length])).toEqual([
       ["admin-access", 2],
       ["webserver", 3],
@@ -98,7 +105,7 @@ describe("firewall", () => {
     });
     const f = result.structuredContent;
     expect(f).toMatchObject({ node: "pve1", enabled: true, groups: null, aliases: null });
-    expect(f.rules[1]).toMatchObject({ dport: "2049", iface: "vmbr0", source: "dc/nas" });
+    expect(f.rules?.[1]).toMatchObject({ dport: "2049", iface: "vmbr0", source: "dc/nas" });
   });
 
   it("reads a guest's options, rules, aliases and IP sets", async () => {
@@ -118,7 +125,7 @@ describe("firewall", () => {
     });
     const f = result.structuredContent;
     expect(f).toMatchObject({ vmid: 101, enabled: true, policyIn: "DROP", groups: null });
-    expect(f.rules[0]).toMatchObject({ dport: "5432", source: "+guest/app-servers" });
+    expect(f.rules?.[0]).toMatchObject({ dport: "5432", source: "+guest/app-servers" });
     expect(f.ipsets).toEqual([
       {
         name: "app-servers",
@@ -127,6 +134,7 @@ describe("firewall", () => {
           { cidr: "192.168.10.21", nomatch: false, comment: "web-01" },
           { cidr: "192.168.10.22", nomatch: false, comment: "web-02" },
         ],
+        entryCount: 2,
       },
     ]);
     expect(text).toContain("VM 101 (db-01) firewall: enabled");

@@ -24,9 +24,12 @@ interface GuestList {
     template: boolean;
     tags: string[];
   }[];
-  count: number;
+  start: number;
   total: number;
+  returned: number;
+  nextStart: number | null;
   truncated: boolean;
+  unfiltered: number;
 }
 
 describe("cluster_overview", () => {
@@ -94,7 +97,13 @@ describe("list_guests", () => {
     const { result, requests, endpoints } = await call<GuestList>("list_guests");
     expect(requests).toBe(1);
     expect(endpoints).toEqual({ "GET /cluster/resources": 1 });
-    expect(result.structuredContent.total).toBe(14);
+    expect(result.structuredContent).toMatchObject({
+      total: 14,
+      unfiltered: 14,
+      returned: 14,
+      nextStart: null,
+      truncated: false,
+    });
     expect(result.structuredContent.guests.map((g) => g.vmid)).toEqual([
       100, 101, 102, 103, 110, 111, 200, 201, 210, 211, 300, 310, 9000, 9001,
     ]);
@@ -114,7 +123,8 @@ describe("list_guests", () => {
     expect(result.isError).toBeFalsy();
     expect(requests).toBe(1);
     expect(result.structuredContent.guests.map((g) => g.vmid)).toEqual(vmids);
-    expect(result.structuredContent.count).toBe(vmids.length);
+    expect(result.structuredContent.total).toBe(vmids.length);
+    expect(result.structuredContent.unfiltered).toBe(14);
   });
 
   it("says which nodes exist when the node is unknown, and points at the right case", async () => {
@@ -219,6 +229,11 @@ describe("audit trail", () => {
       ["list_guests", "ok", 1],
       ["node_status", "error", 2],
     ]);
-    expect(JSON.parse(recorded[0]?.arguments ?? "{}")).toEqual({ node: "pve1" });
+    // As the tool ran them: with the defaults filled in.
+    expect(JSON.parse(recorded[0]?.arguments ?? "{}")).toEqual({
+      node: "pve1",
+      start: 0,
+      limit: 200,
+    });
   });
 });

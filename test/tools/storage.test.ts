@@ -38,8 +38,15 @@ interface StorageDetails {
 interface ContentAnswer {
   storage: string;
   node: string;
-  volumes: { volid: string; content: string; vmid: number | null; protected: boolean }[];
+  volumes: {
+    volid: string;
+    content: string;
+    vmid: number | null;
+    notes: string | null;
+    protected: boolean;
+  }[];
   total: number;
+  returned: number;
   totalSize: number;
   start: number;
   nextStart: number | null;
@@ -58,19 +65,24 @@ interface BackupList {
     storage: string;
     node: string | null;
   }[];
-  count: number;
+  start: number;
   total: number;
+  returned: number;
+  nextStart: number | null;
   truncated: boolean;
   backupStorages: string[];
   skipped: { storage: string; node: string | null; reason: string }[];
 }
 
+type ListPage = { total: number; returned: number; nextStart: number | null } | null;
+
 interface TemplateList {
-  guestTemplates: { vmid: number; name: string; type: string; node: string }[];
-  containerTemplates: { volid: string; storage: string; node: string | null }[];
-  isos: { volid: string; storage: string; node: string | null; size: number }[];
+  guestTemplates: { vmid: number; name: string; type: string; node: string }[] | null;
+  containerTemplates: { volid: string; storage: string; node: string | null }[] | null;
+  isos: { volid: string; storage: string; node: string | null; size: number }[] | null;
+  pages: { guest: ListPage; vztmpl: ListPage; iso: ListPage };
   truncated: boolean;
-  skipped: { storage: string; node: string | null }[];
+  skipped: { storage: string; node: string | null; reason: string }[];
 }
 
 describe("list_storage", () => {
@@ -317,8 +329,18 @@ describe("list_backups", () => {
   it("cuts at the limit and says so", async () => {
     const { call } = await toolHarness();
     const { result, text } = await call<BackupList>("list_backups", { limit: 2 });
-    expect(result.structuredContent).toMatchObject({ count: 2, total: 12, truncated: true });
-    expect(text).toContain("showing the newest 2");
+    expect(result.structuredContent).toMatchObject({
+      returned: 2,
+      total: 12,
+      nextStart: 2,
+      truncated: true,
+    });
+    expect(text).toContain("Showing 1-2 of 12; next start=2.");
+    const next = await call<BackupList>("list_backups", { start: 2, limit: 2 });
+    expect(next.result.structuredContent).toMatchObject({ start: 2, returned: 2, nextStart: 4 });
+    expect(next.result.structuredContent.backups[0]?.volid).not.toBe(
+      result.structuredContent.backups[1]?.volid,
+    );
   });
 
   it("refuses a storage without backups, naming the ones with backups", async () => {
@@ -332,7 +354,8 @@ describe("list_backups", () => {
 
   it.each([
     [{ vmid: 99 }, /vmid/],
-    [{ limit: 501 }, /limit/],
+    [{ limit: 201 }, /limit/],
+    [{ start: -1 }, /start/],
     [{ storage: "a" }, /storage/],
   ])("refuses %j without a request", async (args, field) => {
     const { call } = await toolHarness();
@@ -359,13 +382,13 @@ describe("list_templates", () => {
       { vmid: 9000, name: "ubuntu-24.04-cloud", type: "qemu", node: "pve1" },
       { vmid: 9001, name: "debian-12-ct", type: "lxc", node: "pve2" },
     ]);
-    expect(data.containerTemplates.map((t) => `${t.node}:${t.volid}`)).toEqual([
+    expect(data.containerTemplates?.map((t) => `${t.node}:${t.volid}`)).toEqual([
       "pve2:local:vztmpl/alpine-3.22-default_20250617_amd64.tar.xz",
       "pve1:local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst",
       "pve2:local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst",
       "pve1:local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst",
     ]);
-    expect(data.isos.map((i) => [i.volid, i.node])).toEqual([
+    expect(data.isos?.map((i) => [i.volid, i.node])).toEqual([
       ["local:iso/haos-recovery.iso", "pve1"],
       ["nas-nfs:iso/debian-12.8.0-amd64-netinst.iso", null],
       ["nas-nfs:iso/ubuntu-24.04.3-live-server-amd64.iso", null],
@@ -385,6 +408,6 @@ describe("list_templates", () => {
     });
     const { result } = await call<TemplateList>("list_templates");
     expect(result.isError).toBeFalsy();
-    expect(result.structuredContent.isos.length).toBe(5);
+    expect(result.structuredContent.isos?.length).toBe(5);
   });
 });

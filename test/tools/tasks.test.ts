@@ -14,9 +14,12 @@ interface TaskList {
     ok: boolean | null;
     duration: number;
   }[];
-  count: number;
+  start: number;
   total: number;
+  returned: number;
+  nextStart: number | null;
   truncated: boolean;
+  unfiltered: number;
 }
 
 interface TaskStatusAnswer {
@@ -121,7 +124,8 @@ describe("list_tasks", () => {
 
   it.each([
     [{ limit: 0 }, /limit/],
-    [{ limit: 501 }, /limit/],
+    [{ limit: 201 }, /limit/],
+    [{ start: -1 }, /start/],
     [{ type: "qm start; rm" }, /type/],
     [{ running_only: "yes" }, /running_only/],
     [{ node: "pve1/../../access" }, /node/],

@@ -1,7 +1,17 @@
 // The mutable cluster: nodes, guests, storages and volumes, plus the derived
 // numbers (uptimes, traffic counters, node memory) PVE reports.
 
+import {
+  type BulkOptions,
+  bulkDirectory,
+  bulkFirewall,
+  bulkInventory,
+  type Directory,
+  EMPTY_DIRECTORY,
+} from "./bulk";
+import { CLUSTER_FIREWALL, type ClusterFirewall } from "./firewall";
 import { CLUSTER_NAME, createInventory, type Inventory } from "./fixtures";
+import { type ScaleOptions, scaleFirewall, scaleInventory } from "./scale";
 import type { ClusterNode, Guest, GuestType, StorageDefinition, Volume } from "./types";
 
 /** Config keys that name a guest disk: "<storage>:<volume>,...". */
@@ -18,10 +28,24 @@ export class ClusterState {
   private readonly volumes: Volume[];
   /** Past tasks from the fixtures, handed to the task manager once. */
   readonly history: Inventory["history"];
+  /** cluster.fw with its security groups. */
+  readonly firewall: ClusterFirewall;
+  /** Users, groups and ACLs beyond the demo's user.cfg (model/bulk.ts). */
+  readonly directory: Directory;
   private pidCounter = 48_211;
 
-  constructor(private readonly nowSeconds: () => number) {
-    const inv = createInventory(nowSeconds());
+  /** The demo homelab, or with `scale` a large cluster built around it (model/scale.ts). */
+  constructor(
+    private readonly nowSeconds: () => number,
+    scale?: ScaleOptions,
+    bulk?: BulkOptions,
+  ) {
+    const demo = createInventory(nowSeconds());
+    const scaled = scale ? scaleInventory(demo, nowSeconds(), scale) : demo;
+    const inv = bulk ? bulkInventory(scaled, nowSeconds(), bulk) : scaled;
+    const firewall = scale ? scaleFirewall(CLUSTER_FIREWALL, scale) : CLUSTER_FIREWALL;
+    this.firewall = bulk ? bulkFirewall(firewall, bulk) : firewall;
+    this.directory = bulk ? bulkDirectory(bulk) : EMPTY_DIRECTORY;
     this.nodes = inv.nodes;
     this.guests = new Map(inv.guests.map((g) => [g.vmid, g]));
     this.storages = inv.storages;

@@ -53,7 +53,10 @@ export interface FirewallFile {
   ipsets: IpSet[];
 }
 
-export const CLUSTER_FIREWALL: FirewallFile & { groups: SecurityGroup[] } = {
+/** /etc/pve/firewall/cluster.fw: a .fw file plus the security groups. */
+export type ClusterFirewall = FirewallFile & { groups: SecurityGroup[] };
+
+export const CLUSTER_FIREWALL: ClusterFirewall = {
   options: {
     enable: 1,
     policy_in: "DROP",

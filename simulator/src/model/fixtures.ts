@@ -34,7 +34,8 @@ export interface Inventory {
   history: HistoricTask[];
 }
 
-function node(
+/** A node with the defaults of a small, healthy host. */
+export function node(
   partial: Partial<ClusterNode> & Pick<ClusterNode, "name" | "nodeid" | "ip">,
 ): ClusterNode {
   return {
@@ -65,7 +66,7 @@ function node(
   };
 }
 
-interface GuestSeed {
+export interface GuestSeed {
   vmid: number;
   type: Guest["type"];
   node: string;
@@ -98,7 +99,7 @@ function diskSize(type: Guest["type"], config: GuestConfig): number {
   return bootDisk === undefined ? 0 : toBytes(String(bootDisk));
 }
 
-function guestFromSeed(seed: GuestSeed, now: number, pid: number): Guest {
+export function guestFromSeed(seed: GuestSeed, now: number, pid: number): Guest {
   const c = seed.config;
   const running = seed.status === "running";
   const cpus =
@@ -525,13 +526,13 @@ function pad2(n: number): string {
 }
 
 /** vzdump's archive name time stamp, "2026_11_20-02_00_03" (UTC here). */
-function vzdumpStamp(t: number): string {
+export function vzdumpStamp(t: number): string {
   const d = new Date(t * 1000);
   return `${d.getUTCFullYear()}_${pad2(d.getUTCMonth() + 1)}_${pad2(d.getUTCDate())}-${pad2(d.getUTCHours())}_${pad2(d.getUTCMinutes())}_${pad2(d.getUTCSeconds())}`;
 }
 
 /** The nightly 02:00 (UTC) backup job, `daysAgo` nights back. */
-function nightlyStart(now: number, daysAgo: number): number {
+export function nightlyStart(now: number, daysAgo: number): number {
   const midnight = Math.floor(now / DAY) * DAY;
   const today2am = midnight + 2 * HOUR;
   return (today2am <= now ? today2am : today2am - DAY) - daysAgo * DAY;

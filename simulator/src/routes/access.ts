@@ -8,7 +8,6 @@ import {
   findUser,
   GROUPS,
   type GroupEntry,
-  groupsOf,
   splitTokenId,
   TOKENS,
   USERS,
@@ -108,8 +107,15 @@ function getPermissions(ctx: HandlerContext): unknown {
 /** May see a user through the groups listing rights (PVE's filter_groups on /access/groups/<g>). */
 const USER_ADMIN_PRIVS = ["User.Modify", "Sys.Audit"];
 
-function visibleGroups(who: string): GroupEntry[] {
-  return GROUPS.filter((g) => hasPrivs(who, `/access/groups/${g.groupid}`, USER_ADMIN_PRIVS, true));
+/** The demo's groups plus any directory-synced ones (bulk fixtures). */
+function allGroups(ctx: HandlerContext): GroupEntry[] {
+  return [...GROUPS, ...ctx.cluster.directory.groups];
+}
+
+function visibleGroups(ctx: HandlerContext, who: string): GroupEntry[] {
+  return allGroups(ctx).filter((g) =>
+    hasPrivs(who, `/access/groups/${g.groupid}`, USER_ADMIN_PRIVS, true),
+  );
 }
 
 /**
@@ -122,8 +128,10 @@ function listUsers(ctx: HandlerContext): unknown {
   const full = flag(ctx, "full");
   const enabled = ctx.params.enabled;
   const all = hasPrivs(who, "/access/groups", USER_ADMIN_PRIVS, true);
-  const members = new Set(visibleGroups(who).flatMap((g) => g.users));
-  return USERS.filter((u) => all || u.userid === who || members.has(u.userid))
+  const members = new Set(visibleGroups(ctx, who).flatMap((g) => g.users));
+  const groups = allGroups(ctx);
+  return [...USERS, ...ctx.cluster.directory.users]
+    .filter((u) => all || u.userid === who || members.has(u.userid))
     .filter(
       (u) =>
         enabled === undefined ||
@@ -141,7 +149,10 @@ function listUsers(ctx: HandlerContext): unknown {
       }
       entry["realm-type"] = u.userid.endsWith("@pam") ? "pam" : "pve";
       if (full) {
-        entry.groups = groupsOf(u.userid).join(",");
+        entry.groups = groups
+          .filter((g) => g.users.includes(u.userid))
+          .map((g) => g.groupid)
+          .join(",");
         entry.tokens = TOKENS.filter((t) => splitTokenId(t.tokenid)?.[0] === u.userid).map((t) => ({
           tokenid: splitTokenId(t.tokenid)?.[1] ?? "",
           privsep: t.privsep ? 1 : 0,
@@ -154,7 +165,7 @@ function listUsers(ctx: HandlerContext): unknown {
 }
 
 function listGroups(ctx: HandlerContext): unknown {
-  return visibleGroups(authid(ctx)).map((g) => ({
+  return visibleGroups(ctx, authid(ctx)).map((g) => ({
     groupid: g.groupid,
     ...(g.comment ? { comment: g.comment } : {}),
     users: [...g.users].sort().join(","),
@@ -177,7 +188,8 @@ function listAcl(ctx: HandlerContext): unknown {
   const who = authid(ctx);
   const audit = hasPrivs(who, "/access", ["Sys.Audit"]);
   const typeOrder = { user: 0, group: 1, token: 2 };
-  return ACLS.filter((a) => audit || hasPrivs(who, a.path, ["Permissions.Modify"]))
+  return [...ACLS, ...ctx.cluster.directory.acls]
+    .filter((a) => audit || hasPrivs(who, a.path, ["Permissions.Modify"]))
     .slice()
     .sort(
       (a, b) =>

@@ -190,14 +190,25 @@ export function taskListEntry(t: Task): Record<string, unknown> {
   return entry;
 }
 
+/** Tasks each node broadcasts to the cluster: all running ones, then the newest finished (PVE's MAX_FINISHED). */
+const TASKS_PER_NODE = 25;
+
 function clusterTasks(ctx: HandlerContext): unknown {
   const who = authid(ctx);
   const all = hasPrivs(who, "/", ["Sys.Audit"]);
-  return ctx.tasks
-    .all()
-    .filter((t) => ctx.cluster.node(t.node)?.online)
+  const tasks = ctx.tasks.all().filter((t) => ctx.cluster.node(t.node)?.online);
+  const room = new Map<string, number>();
+  for (const t of tasks) {
+    if (t.status === "running") room.set(t.node, (room.get(t.node) ?? TASKS_PER_NODE) - 1);
+  }
+  return tasks
+    .filter((t) => {
+      if (t.status === "running") return true;
+      const left = room.get(t.node) ?? TASKS_PER_NODE;
+      room.set(t.node, left - 1);
+      return left > 0;
+    })
     .filter((t) => all || t.user === who)
-    .slice(0, 50)
     .map(taskListEntry);
 }
 

@@ -7,7 +7,6 @@
 
 import { handlerError } from "../http";
 import {
-  CLUSTER_FIREWALL,
   EMPTY_FIREWALL,
   type FirewallAlias,
   type FirewallFile,
@@ -89,11 +88,12 @@ function guestRoutes(type: GuestType): RouteTable {
 }
 
 export const firewallRoutes: RouteTable = {
-  "GET /cluster/firewall/options": () => ({ ...CLUSTER_FIREWALL.options }),
-  "GET /cluster/firewall/rules": () => ruleList(CLUSTER_FIREWALL, CLUSTER_FIREWALL.rules),
-  "GET /cluster/firewall/groups": async () => {
-    const digest = await digestOf(CLUSTER_FIREWALL);
-    return CLUSTER_FIREWALL.groups.map((g) => ({
+  "GET /cluster/firewall/options": (ctx) => ({ ...ctx.cluster.firewall.options }),
+  "GET /cluster/firewall/rules": ({ cluster }) =>
+    ruleList(cluster.firewall, cluster.firewall.rules),
+  "GET /cluster/firewall/groups": async ({ cluster }) => {
+    const digest = await digestOf(cluster.firewall);
+    return cluster.firewall.groups.map((g) => ({
       group: g.group,
       ...(g.comment ? { comment: g.comment } : {}),
       digest,
@@ -101,14 +101,16 @@ export const firewallRoutes: RouteTable = {
   },
   "GET /cluster/firewall/groups/{group}": (ctx) => {
     const name = requiredStr(ctx, "group");
-    const group = CLUSTER_FIREWALL.groups.find((g) => g.group === name);
+    const group = ctx.cluster.firewall.groups.find((g) => g.group === name);
     if (!group) throw handlerError(`no such security group '${name}'`);
-    return ruleList(CLUSTER_FIREWALL, group.rules);
+    return ruleList(ctx.cluster.firewall, group.rules);
   },
-  "GET /cluster/firewall/aliases": () => aliasList(CLUSTER_FIREWALL, CLUSTER_FIREWALL.aliases),
-  "GET /cluster/firewall/ipset": () => ipsetList(CLUSTER_FIREWALL, CLUSTER_FIREWALL.ipsets),
+  "GET /cluster/firewall/aliases": ({ cluster }) =>
+    aliasList(cluster.firewall, cluster.firewall.aliases),
+  "GET /cluster/firewall/ipset": ({ cluster }) =>
+    ipsetList(cluster.firewall, cluster.firewall.ipsets),
   "GET /cluster/firewall/ipset/{name}": (ctx) =>
-    ipsetContent(CLUSTER_FIREWALL, CLUSTER_FIREWALL.ipsets, requiredStr(ctx, "name")),
+    ipsetContent(ctx.cluster.firewall, ctx.cluster.firewall.ipsets, requiredStr(ctx, "name")),
   "GET /nodes/{node}/firewall/options": (ctx) => ({ ...nodeFile(ctx).options }),
   "GET /nodes/{node}/firewall/rules": (ctx) => {
     const file = nodeFile(ctx);
