@@ -1,12 +1,13 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import { clusterOverview } from "../tools/cluster-overview";
-import type { ServerDeps } from "./server";
+import { callTool, type ServerDeps } from "./server";
 
 export const OVERVIEW_URI = "proxmox://cluster/overview";
 
 /**
  * The cluster overview as a resource, for clients that let a user attach
- * context to a conversation instead of having the model call a tool.
+ * context to a conversation instead of having the model call a tool. It runs
+ * through the same accounting as a tool call (audit trail, log line).
  */
 export function registerResources(server: McpServer, deps: ServerDeps): void {
   server.registerResource(
@@ -18,14 +19,15 @@ export function registerResources(server: McpServer, deps: ServerDeps): void {
       mimeType: "application/json",
     },
     async (uri) => {
-      const pve = deps.connect();
-      const answer = await clusterOverview.run(
-        {},
-        { pve, identity: deps.identity, scopes: deps.scopes, session: deps.session },
-      );
+      const result = await callTool(clusterOverview, {}, deps);
+      if (result.isError) throw new Error(result.content[0]?.text ?? "cluster overview failed");
       return {
         contents: [
-          { uri: uri.href, mimeType: "application/json", text: JSON.stringify(answer.data) },
+          {
+            uri: uri.href,
+            mimeType: "application/json",
+            text: JSON.stringify(result.structuredContent),
+          },
         ],
       };
     },

@@ -56,7 +56,7 @@ export function createServer(deps: ServerDeps): McpServer {
   return server;
 }
 
-interface CallResult {
+export interface CallResult {
   [key: string]: unknown;
   content: { type: "text"; text: string }[];
   structuredContent?: Record<string, unknown>;
@@ -84,7 +84,7 @@ function progressReporter(request: ServerContext | undefined): ToolContext["prog
   };
 }
 
-async function callTool(
+export async function callTool(
   tool: Tool,
   args: unknown,
   deps: ServerDeps,

@@ -52,7 +52,7 @@ describe("prompts and resources", () => {
   });
 
   it("exposes the live cluster overview as a resource", async () => {
-    const { client } = await toolHarness();
+    const { client, recorded } = await toolHarness();
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri)).toContain(OVERVIEW_URI);
     const read = await client.readResource({ uri: OVERVIEW_URI });
@@ -61,6 +61,10 @@ describe("prompts and resources", () => {
     expect(JSON.parse(content.text)).toMatchObject({
       cluster: { name: "homelab", nodesOnline: 2 },
     });
+    // Reading it is accounted like a tool call (audit trail and log line).
+    expect(recorded.map((r) => [r.tool, r.outcome, r.upstreamRequests])).toEqual([
+      ["cluster_overview", "ok", 2],
+    ]);
   });
 });
 
