@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defineTool } from "../mcp/tool";
 import { pvePath } from "../proxmox/identifiers";
 import { bytes } from "./format";
-import { guestArg, guestLabel, resolveGuest } from "./guests";
+import { guestArg, guestIdentityFields, guestLabel, resolveGuest } from "./guests";
 import {
   configNics,
   diskSchema,
@@ -51,10 +51,7 @@ export const guestConfig = defineTool({
       .describe("Also list changes that apply at the next restart (default false)"),
   }),
   output: z.object({
-    vmid: z.number(),
-    name: z.string(),
-    type: z.enum(["qemu", "lxc"]),
-    node: z.string(),
+    ...guestIdentityFields,
     digest: z.string().nullable(),
     options: z
       .record(z.string(), z.union([z.string(), z.number()]))

@@ -3,7 +3,7 @@ import { defineTool } from "../mcp/tool";
 import { ProxmoxError } from "../proxmox/errors";
 import { pvePath } from "../proxmox/identifiers";
 import { agentProblem } from "./guest-agent";
-import { guestArg, guestLabel, resolveGuest } from "./guests";
+import { guestArg, guestIdentityFields, guestLabel, resolveGuest } from "./guests";
 import { configNics, type GuestConfig, nicSchema } from "./pve-config";
 
 /** An interface of GET .../agent/network-get-interfaces (result) or .../lxc/{vmid}/interfaces. */
@@ -93,10 +93,7 @@ export const guestNetwork = defineTool({
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({ guest: guestArg }),
   output: z.object({
-    vmid: z.number(),
-    name: z.string(),
-    type: z.enum(["qemu", "lxc"]),
-    node: z.string(),
+    ...guestIdentityFields,
     status: z.string(),
     nics: z.array(
       nicSchema.extend({

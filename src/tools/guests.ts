@@ -20,6 +20,14 @@ export const guestArg = z
   })
   .describe("VMID (e.g. 100) or guest name (e.g. web-01)");
 
+/** The fields that say which guest a guest tool's answer is about. */
+export const guestIdentityFields = {
+  vmid: z.number(),
+  name: z.string(),
+  type: z.enum(["qemu", "lxc"]),
+  node: z.string(),
+};
+
 /** A guest located in the cluster: everything needed to build its API paths. */
 export interface GuestRef {
   vmid: VmId;

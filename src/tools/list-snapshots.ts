@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineTool } from "../mcp/tool";
 import { pvePath } from "../proxmox/identifiers";
-import { guestArg, guestLabel, resolveGuest } from "./guests";
+import { guestArg, guestIdentityFields, guestLabel, resolveGuest } from "./guests";
 import { flag } from "./inventory";
 
 /** One item of GET .../snapshot; the last one is the pseudo-snapshot "current". */
@@ -39,10 +39,7 @@ export const listSnapshots = defineTool({
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({ guest: guestArg }),
   output: z.object({
-    vmid: z.number(),
-    name: z.string(),
-    type: z.enum(["qemu", "lxc"]),
-    node: z.string(),
+    ...guestIdentityFields,
     snapshots: z.array(snapshot).describe("tree order"),
     current: z.object({ parent: z.string().nullable() }),
     count: z.number(),
