@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { defineTool, ToolError } from "../mcp/tool";
 import type { ProxmoxClient } from "../proxmox/client";
-import { type PvePath, parseFirewallName, parseNodeName, pvePath } from "../proxmox/identifiers";
+import {
+  type FirewallName,
+  type PvePath,
+  parseFirewallName,
+  parseNodeName,
+  pvePath,
+} from "../proxmox/identifiers";
 import { fanOutRoom } from "./fan-out";
 import { guestArg, guestLabel, resolveGuest } from "./guests";
 import { flag } from "./inventory";
@@ -183,83 +189,105 @@ interface Parts {
 const how = (section: Section, name?: string) => (next: number) =>
   `section=${section}${name ? ` name=${name}` : ""} start=${next}`;
 
-/** The security groups' rules: as many groups as the request budget allows. */
-async function readGroups(
+/** How to read and show one kind of named firewall list (security groups, IP sets). */
+interface MemberKind<Raw, Out extends object> {
+  nameOf(item: RawNamed): string | undefined;
+  path(name: FirewallName): PvePath;
+  /** This kind's share of the page budget, split between the members read. */
+  share: number;
+  failed(name: string, reason: string): { row: Out; line: string };
+  read(name: string, raw: Raw[], chars: number): { row: Out; lines: string[]; truncated: boolean };
+}
+
+/**
+ * Reads the members of a named list (each group's rules, each IP set's
+ * entries): as many as the request budget allows, in parallel. A member that
+ * could not be read is reported with the call that reads it, not as a failure
+ * of the whole answer.
+ */
+async function readMembers<Raw, Out extends object>(
   pve: ProxmoxClient,
-  level: Level,
   list: RawNamed[],
   room: number,
-): Promise<{ list: Group[]; lines: string[]; truncated: boolean }> {
+  kind: MemberKind<Raw, Out>,
+): Promise<{ list: Out[]; lines: string[]; truncated: boolean }> {
   const fetched = list.slice(0, room);
   const settled = await Promise.allSettled(
-    // async: a name PVE should never send becomes this group's failure, not the call's.
-    fetched.map(async (g) => {
-      const name = parseFirewallName(g.group);
-      return pve.get<RawRule[]>((level.group as (n: string) => PvePath)(name));
-    }),
+    // async: a name PVE should never send becomes this member's failure, not the call's.
+    fetched.map(async (item) => pve.get<Raw[]>(kind.path(parseFirewallName(kind.nameOf(item))))),
   );
-  const chars = Math.floor((PAGE_CHARS * SHARE.groups) / Math.max(1, fetched.length));
-  const groups: Group[] = [];
+  const chars = Math.floor((PAGE_CHARS * kind.share) / Math.max(1, fetched.length));
+  const rows: Out[] = [];
   const lines: string[] = [];
   let truncated = fetched.length < list.length;
-  list.forEach((g, i) => {
-    const name = g.group ?? "";
+  list.forEach((item, i) => {
+    const name = kind.nameOf(item) ?? "";
     const outcome = settled[i];
     if (outcome?.status !== "fulfilled") {
-      groups.push(withComment({ name, rules: null, ruleCount: null }, g.comment));
-      lines.push(
-        `Security group ${name}: rules not fetched${outcome ? ` (${outcome.reason instanceof Error ? outcome.reason.message : "read failed"})` : ""}; section=group name=${name} reads them.`,
-      );
+      const reason = outcome
+        ? ` (${outcome.reason instanceof Error ? outcome.reason.message : "read failed"})`
+        : "";
+      const failed = kind.failed(name, reason);
+      rows.push(withComment(failed.row, item.comment));
+      lines.push(failed.line);
       return;
     }
-    const rules = outcome.value.map(cleanRule);
-    const page = pageOf(rules, { limit: MAX_ROWS, chars, line: describeRule });
-    truncated ||= page.truncated;
-    groups.push(withComment({ name, rules: page.rows, ruleCount: rules.length }, g.comment));
-    const note = pageNote(page, how("group", name));
-    lines.push(`Security group ${name}: ${rules.length} rule(s).${note ? ` ${note}` : ""}`);
-    lines.push(...page.lines);
+    const read = kind.read(name, outcome.value, chars);
+    truncated ||= read.truncated;
+    rows.push(withComment(read.row, item.comment));
+    lines.push(...read.lines);
   });
-  return { list: groups, lines, truncated };
+  return { list: rows, lines, truncated };
+}
+
+/** The security groups' rules: as many groups as the request budget allows. */
+function readGroups(pve: ProxmoxClient, level: Level, list: RawNamed[], room: number) {
+  return readMembers<RawRule, Group>(pve, list, room, {
+    nameOf: (g) => g.group,
+    path: (name) => (level.group as (n: string) => PvePath)(name),
+    share: SHARE.groups,
+    failed: (name, reason) => ({
+      row: { name, rules: null, ruleCount: null },
+      line: `Security group ${name}: rules not fetched${reason}; section=group name=${name} reads them.`,
+    }),
+    read: (name, raw, chars) => {
+      const rules = raw.map(cleanRule);
+      const page = pageOf(rules, { limit: MAX_ROWS, chars, line: describeRule });
+      const note = pageNote(page, how("group", name));
+      return {
+        row: { name, rules: page.rows, ruleCount: rules.length },
+        lines: [
+          `Security group ${name}: ${rules.length} rule(s).${note ? ` ${note}` : ""}`,
+          ...page.lines,
+        ],
+        truncated: page.truncated,
+      };
+    },
+  });
 }
 
 /** The IP sets with their first entries: as many sets as the request budget allows. */
-async function readIpSets(
-  pve: ProxmoxClient,
-  level: Level,
-  list: RawNamed[],
-  room: number,
-): Promise<{ list: IpSet[]; lines: string[]; truncated: boolean }> {
-  const fetched = list.slice(0, room);
-  const settled = await Promise.allSettled(
-    fetched.map(async (s) => {
-      const name = parseFirewallName(s.name);
-      return pve.get<RawNamed[]>((level.ipset as (n: string) => PvePath)(name));
+function readIpSets(pve: ProxmoxClient, level: Level, list: RawNamed[], room: number) {
+  return readMembers<RawNamed, IpSet>(pve, list, room, {
+    nameOf: (s) => s.name,
+    path: (name) => (level.ipset as (n: string) => PvePath)(name),
+    share: SHARE.ipsets,
+    failed: (name, reason) => ({
+      row: { name, entries: null, entryCount: null },
+      line: `IP set ${name}: not fetched${reason}; section=ipset name=${name} reads it.`,
     }),
-  );
-  const chars = Math.floor((PAGE_CHARS * SHARE.ipsets) / Math.max(1, fetched.length));
-  const sets: IpSet[] = [];
-  const lines: string[] = [];
-  let truncated = fetched.length < list.length;
-  list.forEach((s, i) => {
-    const name = s.name ?? "";
-    const outcome = settled[i];
-    if (outcome?.status !== "fulfilled") {
-      sets.push(withComment({ name, entries: null, entryCount: null }, s.comment));
-      lines.push(
-        `IP set ${name}: not fetched${outcome ? ` (${outcome.reason instanceof Error ? outcome.reason.message : "read failed"})` : ""}; section=ipset name=${name} reads it.`,
-      );
-      return;
-    }
-    const entries = outcome.value.map(cleanEntry);
-    const page = pageOf(entries, { limit: OVERVIEW_ENTRIES, chars, line: entryText });
-    truncated ||= page.truncated;
-    sets.push(withComment({ name, entries: page.rows, entryCount: entries.length }, s.comment));
-    lines.push(
-      `IP set ${name}: ${page.lines.join(", ") || "empty"}${page.truncated ? ` … ${entries.length} entries in all; section=ipset name=${name} pages them` : ""}`,
-    );
+    read: (name, raw, chars) => {
+      const entries = raw.map(cleanEntry);
+      const page = pageOf(entries, { limit: OVERVIEW_ENTRIES, chars, line: entryText });
+      return {
+        row: { name, entries: page.rows, entryCount: entries.length },
+        lines: [
+          `IP set ${name}: ${page.lines.join(", ") || "empty"}${page.truncated ? ` … ${entries.length} entries in all; section=ipset name=${name} pages them` : ""}`,
+        ],
+        truncated: page.truncated,
+      };
+    },
   });
-  return { list: sets, lines, truncated };
 }
 
 function unknownName(kind: string, name: string, known: RawNamed[], key: "name" | "group") {
