@@ -166,9 +166,9 @@ function clusterStatus(ctx: HandlerContext): unknown {
   return res;
 }
 
-/** A task line as the task lists show it (the token part of the user split off). */
-export function taskListEntry(t: Task): Record<string, unknown> {
-  const entry: Record<string, unknown> = {
+/** The fields every task answer starts with, the token part of the user split off. */
+export function taskFields(t: Task): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
     upid: t.upid,
     node: t.node,
     pid: t.pid,
@@ -180,9 +180,15 @@ export function taskListEntry(t: Task): Record<string, unknown> {
   };
   const token = splitTokenId(t.user);
   if (token) {
-    entry.user = token[0];
-    entry.tokenid = token[1];
+    fields.user = token[0];
+    fields.tokenid = token[1];
   }
+  return fields;
+}
+
+/** A task line as the task lists show it. */
+export function taskListEntry(t: Task): Record<string, unknown> {
+  const entry = taskFields(t);
   if (t.status === "stopped") {
     entry.endtime = t.endtime;
     entry.status = t.exitstatus;

@@ -4,7 +4,7 @@ import { hasPrivs, requirePrivs } from "../auth/permissions";
 import { splitTokenId } from "../auth/user-config";
 import { paramError } from "../http";
 import { decodeUpid, statusType, type Task } from "../tasks";
-import { nodeResource, taskListEntry } from "./cluster";
+import { nodeResource, taskFields, taskListEntry } from "./cluster";
 import {
   authid,
   flag,
@@ -145,23 +145,8 @@ function findTask(ctx: HandlerContext): Task {
 
 function taskStatus(ctx: HandlerContext): unknown {
   const t = findTask(ctx);
-  const res: Record<string, unknown> = {
-    upid: t.upid,
-    node: t.node,
-    pid: t.pid,
-    pstart: t.pstart,
-    starttime: t.starttime,
-    type: t.type,
-    id: t.id,
-    user: t.user,
-    status: t.status,
-  };
-  const token = splitTokenId(t.user);
-  if (token) {
-    res.user = token[0];
-    res.tokenid = token[1];
-  }
-  if (t.status === "stopped") res.exitstatus = t.exitstatus;
+  const res = { ...taskFields(t), status: t.status };
+  if (t.status === "stopped") return { ...res, exitstatus: t.exitstatus };
   return res;
 }
 
