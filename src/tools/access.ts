@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineTool, ToolError } from "../mcp/tool";
 import { pvePath } from "../proxmox/identifiers";
-import { flag } from "./inventory";
+import { flag, text } from "./inventory";
 import {
   brief,
   limitArg,
@@ -59,10 +59,6 @@ interface RawAcl {
 function list(value: string | string[] | undefined): string[] {
   const items = Array.isArray(value) ? value : (value ?? "").split(",");
   return items.map((item) => item.trim()).filter((item) => item !== "");
-}
-
-function text(value: unknown): string | null {
-  return typeof value === "string" && value !== "" ? value : null;
 }
 
 const user = z.object({

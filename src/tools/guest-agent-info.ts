@@ -5,6 +5,7 @@ import { pvePath } from "../proxmox/identifiers";
 import { bytes, percent, ratio } from "./format";
 import { agentProblem } from "./guest-agent";
 import { guestArg, guestLabel, resolveGuest } from "./guests";
+import { text } from "./inventory";
 
 /** Filesystems listed at most; a guest with container or snap mounts can have hundreds. */
 const MAX_FILESYSTEMS = 50;
@@ -27,10 +28,6 @@ interface FsInfo {
   "total-bytes"?: number;
   "used-bytes"?: number;
   disk?: { dev?: string; serial?: string; "bus-type"?: string }[];
-}
-
-function text(value: unknown): string | null {
-  return typeof value === "string" && value !== "" ? value : null;
 }
 
 function count(value: unknown): number | null {

@@ -3,7 +3,7 @@ import { defineTool } from "../mcp/tool";
 import { pvePath } from "../proxmox/identifiers";
 import { bytes, duration, percent, ratio } from "./format";
 import { guestArg, guestLabel, resolveGuest } from "./guests";
-import { flag, num, parseTags } from "./inventory";
+import { flag, num, parseTags, text } from "./inventory";
 
 /** GET /nodes/{node}/{qemu|lxc}/{vmid}/status/current (the fields we use). */
 interface CurrentStatus {
@@ -31,10 +31,6 @@ interface CurrentStatus {
   ha?: { managed?: number | boolean; state?: string; group?: string };
   "running-qemu"?: string;
   "running-machine"?: string;
-}
-
-function text(value: unknown): string | null {
-  return typeof value === "string" && value !== "" ? value : null;
 }
 
 export const guestStatus = defineTool({

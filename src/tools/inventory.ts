@@ -44,6 +44,11 @@ export function flag(value: unknown): boolean {
   return value === true || value === 1 || value === "1";
 }
 
+/** A non-empty string from a loosely typed PVE answer, else null. */
+export function text(value: unknown): string | null {
+  return typeof value === "string" && value !== "" ? value : null;
+}
+
 export function num(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
