@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool } from "../mcp/tool";
 import { pvePath } from "../proxmox/identifiers";
+import { dateTime } from "./format";
 import { guestArg, guestIdentityFields, guestLabel, resolveGuest } from "./guests";
 import { flag } from "./inventory";
 
@@ -23,12 +24,6 @@ const snapshot = z.object({
   children: z.array(z.string()),
   current: z.boolean().describe("the current state descends from it"),
 });
-
-function utc(seconds: number | null): string {
-  return seconds === null
-    ? "time unknown"
-    : `${new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
 
 export const listSnapshots = defineTool({
   name: "list_snapshots",
@@ -96,7 +91,7 @@ export const listSnapshots = defineTool({
       if (!s) return;
       const indent = depth === 0 ? "" : `${"  ".repeat(depth - 1)}└ `;
       lines.push(
-        `${indent}${s.name} (${utc(s.snaptime)}${s.vmstate ? ", with RAM" : ""})${s.description ? ` "${s.description.split("\n")[0]}"` : ""}`,
+        `${indent}${s.name} (${s.snaptime === null ? "time unknown" : dateTime(s.snaptime)}${s.vmstate ? ", with RAM" : ""})${s.description ? ` "${s.description.split("\n")[0]}"` : ""}`,
       );
       if (s.current) lines.push(`${"  ".repeat(depth)}└ current state (you are here)`);
     });

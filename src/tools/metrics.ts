@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineTool, ToolError } from "../mcp/tool";
 import { parseNodeName, pvePath } from "../proxmox/identifiers";
-import { bytes, percent } from "./format";
+import { bytes, dateTime, percent } from "./format";
 import { guestArg, guestLabel, resolveGuest } from "./guests";
 import { onNode } from "./nodes";
 
@@ -202,7 +202,7 @@ export const metrics = defineTool({
       lastData === null
         ? " No data in this timeframe."
         : end !== undefined && end - lastData > 2 * rowStep
-          ? ` No data since ${new Date(lastData * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC (the node was down or unreachable).`
+          ? ` No data since ${dateTime(lastData)} (the node was down or unreachable).`
           : "";
     return { data, summary: describe(label, data) + silent };
   },
