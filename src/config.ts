@@ -1,4 +1,5 @@
 import type { Env } from "./env";
+import { isLoopbackHostname } from "./loopback";
 
 /** Deployment settings derived from the environment, validated once. */
 export interface AppConfig {
@@ -17,12 +18,6 @@ export interface AppConfig {
 
 export class ConfigError extends Error {
   override name = "ConfigError";
-}
-
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
-
-export function isLoopbackHostname(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 function list(value: string | undefined): string[] {

@@ -3,8 +3,9 @@ import {
   type AuthRequest,
   CimdFetchError,
 } from "@cloudflare/workers-oauth-provider";
-import { type AppConfig, ConfigError, isLoopbackHostname } from "../config";
+import { type AppConfig, ConfigError } from "../config";
 import type { Env } from "../env";
+import { isLoopbackHostname } from "../loopback";
 import { consentPage } from "./consent-page";
 import { CONSENT_POLICY, errorPage, htmlResponse } from "./html";
 import { DEV_USER, type GrantProps } from "./identity";

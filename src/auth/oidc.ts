@@ -6,7 +6,7 @@ import {
   type JWTPayload,
   jwtVerify,
 } from "jose";
-import { isLoopbackHostname } from "../config";
+import { isLoopbackHostname } from "../loopback";
 import type { OidcSettings } from "./sign-in-config";
 
 /**

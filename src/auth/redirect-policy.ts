@@ -1,4 +1,4 @@
-import { isLoopbackHostname } from "../config";
+import { isLoopbackHostname } from "../loopback";
 
 /** Claude's OAuth callbacks (claude.ai web, mobile and desktop all use these). */
 export const CLAUDE_CALLBACKS = [

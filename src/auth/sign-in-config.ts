@@ -1,5 +1,6 @@
-import { ConfigError, isLoopbackHostname } from "../config";
+import { ConfigError } from "../config";
 import type { Env } from "../env";
+import { isLoopbackHostname } from "../loopback";
 import { type AllowList, type AllowListEnv, loadAllowList } from "./allow-list";
 
 /** An upstream OpenID Connect client: this server, registered at the identity provider. */

@@ -5,6 +5,7 @@
  * secret, or a URL with a password in it, must not end up in a log because it was malformed.
  */
 
+import { isLoopbackHostname } from "../loopback";
 import { ProxmoxConfigError } from "./errors";
 
 /** API token: one header on every request, no CSRF token, no login round trip. */
@@ -68,15 +69,6 @@ function fail(variables: string[], message: string, hint: string): never {
   throw new ProxmoxConfigError(variables, message, hint);
 }
 
-function isLoopback(hostname: string): boolean {
-  return (
-    hostname === "localhost" ||
-    hostname.endsWith(".localhost") ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) ||
-    hostname === "[::1]"
-  );
-}
-
 /** True when a Proxmox endpoint is configured at all (the demo cluster answers otherwise). */
 export function isProxmoxConfigured(env: EnvRecord): boolean {
   return read(env, "PROXMOX_BASE_URL") !== undefined;
@@ -102,7 +94,10 @@ export function parseBaseUrl(raw: string): { baseUrl: string; warnings: string[]
       "Remove the credentials from the URL and use PROXMOX_TOKEN_ID / PROXMOX_TOKEN_SECRET.",
     );
   }
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
+  if (
+    url.protocol !== "https:" &&
+    !(url.protocol === "http:" && isLoopbackHostname(url.hostname))
+  ) {
     fail(
       ["PROXMOX_BASE_URL"],
       "PROXMOX_BASE_URL must use https:// (plain http is only allowed for localhost).",
