@@ -11,7 +11,7 @@ import { CONSENT_POLICY, errorPage, htmlResponse } from "./html";
 import { DEV_USER, type GrantProps } from "./identity";
 import { OidcError } from "./oidc";
 import { grantedScopes, isRole, type Role, roleFromScopes } from "./scopes";
-import { loadUpstreamSignIn } from "./sign-in-config";
+import { loadUpstreamSignIn, type UpstreamSignIn } from "./sign-in-config";
 import {
   decideUpstreamConsent,
   finishUpstreamSignIn,
@@ -35,76 +35,93 @@ export function devSignInAllowed(config: AppConfig, request: Request): boolean {
 export const NO_SIGN_IN =
   "No sign-in method is configured for this server. Configure an OpenID Connect identity provider for production, or for local development run `npm start` and open the server on localhost with DEV_SIGN_IN enabled.";
 
-/** GET /authorize: validate the request, then show the consent page. */
-export async function showConsent(
+/**
+ * Routes an /authorize request to the configured sign-in: the identity
+ * provider when OIDC is set up, else the dev sign-in where it is allowed,
+ * else a page saying no sign-in exists. Expected OAuth failures become pages.
+ */
+function bySignIn(
   request: Request,
   env: Env,
   config: AppConfig,
+  handlers: {
+    upstream: (settings: UpstreamSignIn) => Promise<Response>;
+    dev: () => Promise<Response>;
+  },
 ): Promise<Response> {
   return guarded(async () => {
     const upstream = loadUpstreamSignIn(env, config.publicOrigin);
-    if (upstream) return showUpstreamConsent(request, env.OAUTH_PROVIDER, upstream);
+    if (upstream) return handlers.upstream(upstream);
     if (!devSignInAllowed(config, request))
       return errorPage("Sign-in unavailable", NO_SIGN_IN, 403);
-    const oauth = env.OAUTH_PROVIDER;
-    const authRequest = await oauth.parseAuthRequest(request);
-    const details = await oauth.describeConsent(authRequest);
-    const consent = await oauth.beginConsent(authRequest);
-    const html = consentPage({
-      details,
-      handle: consent.handle,
-      devSignIn: true,
-      defaultRole: roleFromScopes(authRequest.scope) ?? "viewer",
-    });
-    return htmlResponse(html, 200, consent.headers, CONSENT_POLICY);
+    return handlers.dev();
+  });
+}
+
+/** GET /authorize: validate the request, then show the consent page. */
+export function showConsent(request: Request, env: Env, config: AppConfig): Promise<Response> {
+  return bySignIn(request, env, config, {
+    upstream: (settings) => showUpstreamConsent(request, env.OAUTH_PROVIDER, settings),
+    dev: () => showDevConsent(request, env),
   });
 }
 
 /** POST /authorize: the user's decision on the consent page. */
-export async function decideConsent(
-  request: Request,
-  env: Env,
-  config: AppConfig,
-): Promise<Response> {
-  return guarded(async () => {
-    const upstream = loadUpstreamSignIn(env, config.publicOrigin);
-    if (upstream) return decideUpstreamConsent(request, env.OAUTH_PROVIDER, upstream);
-    if (!devSignInAllowed(config, request))
-      return errorPage("Sign-in unavailable", NO_SIGN_IN, 403);
-    const oauth = env.OAUTH_PROVIDER;
-    const form = await request.formData();
-    const handle = String(form.get("handle") ?? "");
-    if (form.get("decision") !== "approve") {
-      const denied = await oauth.denyConsent(request, handle);
-      return new Response(null, { status: 302, headers: denied.headers });
-    }
-    const roleField = form.get("role");
-    if (!isRole(roleField)) {
-      return errorPage("Choose a role", "Pick viewer, operator or admin, then approve again.", 400);
-    }
-    const role: Role = roleField;
-    // The request comes back from server-side storage, not from the form; the
-    // grant is the chosen role lowered to what the client asked for.
-    const pending = await oauth.approveConsent(request, handle);
-    const authRequest: AuthRequest = pending.request;
-    const scope = grantedScopes(role, authRequest.scope);
-    const props: GrantProps = {
-      userId: DEV_USER.userId,
-      name: DEV_USER.name,
-      role: roleFromScopes(scope) ?? "viewer",
-      clientId: authRequest.clientId,
-      signIn: "dev",
-    };
-    const { redirectTo } = await oauth.completeAuthorization({
-      request: authRequest,
-      userId: props.userId,
-      metadata: { name: props.name, role: props.role, signIn: props.signIn },
-      scope,
-      props,
-    });
-    pending.headers.set("Location", redirectTo);
-    return new Response(null, { status: 302, headers: pending.headers });
+export function decideConsent(request: Request, env: Env, config: AppConfig): Promise<Response> {
+  return bySignIn(request, env, config, {
+    upstream: (settings) => decideUpstreamConsent(request, env.OAUTH_PROVIDER, settings),
+    dev: () => decideDevConsent(request, env),
   });
+}
+
+async function showDevConsent(request: Request, env: Env): Promise<Response> {
+  const oauth = env.OAUTH_PROVIDER;
+  const authRequest = await oauth.parseAuthRequest(request);
+  const details = await oauth.describeConsent(authRequest);
+  const consent = await oauth.beginConsent(authRequest);
+  const html = consentPage({
+    details,
+    handle: consent.handle,
+    devSignIn: true,
+    defaultRole: roleFromScopes(authRequest.scope) ?? "viewer",
+  });
+  return htmlResponse(html, 200, consent.headers, CONSENT_POLICY);
+}
+
+async function decideDevConsent(request: Request, env: Env): Promise<Response> {
+  const oauth = env.OAUTH_PROVIDER;
+  const form = await request.formData();
+  const handle = String(form.get("handle") ?? "");
+  if (form.get("decision") !== "approve") {
+    const denied = await oauth.denyConsent(request, handle);
+    return new Response(null, { status: 302, headers: denied.headers });
+  }
+  const roleField = form.get("role");
+  if (!isRole(roleField)) {
+    return errorPage("Choose a role", "Pick viewer, operator or admin, then approve again.", 400);
+  }
+  const role: Role = roleField;
+  // The request comes back from server-side storage, not from the form; the
+  // grant is the chosen role lowered to what the client asked for.
+  const pending = await oauth.approveConsent(request, handle);
+  const authRequest: AuthRequest = pending.request;
+  const scope = grantedScopes(role, authRequest.scope);
+  const props: GrantProps = {
+    userId: DEV_USER.userId,
+    name: DEV_USER.name,
+    role: roleFromScopes(scope) ?? "viewer",
+    clientId: authRequest.clientId,
+    signIn: "dev",
+  };
+  const { redirectTo } = await oauth.completeAuthorization({
+    request: authRequest,
+    userId: props.userId,
+    metadata: { name: props.name, role: props.role, signIn: props.signIn },
+    scope,
+    props,
+  });
+  pending.headers.set("Location", redirectTo);
+  return new Response(null, { status: 302, headers: pending.headers });
 }
 
 /** GET /callback: the identity provider sent the user back. */
