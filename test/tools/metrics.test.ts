@@ -130,7 +130,9 @@ describe("metrics", () => {
     expect((times[times.length - 1] ?? 0) - (m.lastData ?? 0)).toBeGreaterThan(4 * 3600);
     expect(m.series.cpu?.at(-1)).toBeNull();
     expect(m.summary.cpu?.max).toBeGreaterThan(0);
-    expect(text).toMatch(/No data since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(the node was down or unreachable\)\./);
+    expect(text).toMatch(
+      /No data since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(the node was down or unreachable\)\./,
+    );
   });
 
   it("reads a guest on the offline node too", async () => {
