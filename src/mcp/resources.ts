@@ -1,5 +1,5 @@
 import type { McpServer } from "@modelcontextprotocol/server";
-import { clusterOverview } from "../tools/cluster-overview";
+import { clusterOverview } from "../tools/cluster/cluster-overview";
 import { callTool, type ServerDeps } from "./server";
 
 export const OVERVIEW_URI = "proxmox://cluster/overview";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ToolError } from "../../src/mcp/tool";
 import { InvalidIdentifierError } from "../../src/proxmox/errors";
-import { findGuest, guestArg } from "../../src/tools/guests";
-import type { ClusterResource } from "../../src/tools/inventory";
+import { findGuest, guestArg } from "../../src/tools/support/guests";
+import type { ClusterResource } from "../../src/tools/support/inventory";
 
 const resources: ClusterResource[] = [
   { id: "qemu/100", type: "qemu", vmid: 100, node: "pve1", name: "web-01", status: "running" },

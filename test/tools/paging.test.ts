@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BulkOptions } from "../../simulator/src/model/bulk";
-import { brief, PAGE_CHARS, pageNote, pageOf } from "../../src/tools/paging";
+import { brief, PAGE_CHARS, pageNote, pageOf } from "../../src/tools/support/paging";
 import { toolHarness } from "../support/tool-harness";
 
 /** Rows of a page plus the header and other fields: well below the ~100k a client accepts. */

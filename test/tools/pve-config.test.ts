@@ -6,7 +6,7 @@ import {
   parsePropertyString,
   redactOption,
   sizeToBytes,
-} from "../../src/tools/pve-config";
+} from "../../src/tools/support/pve-config";
 
 describe("property strings", () => {
   it("splits the default key from the options", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import script from "../../cloudflared/create-api-token.sh?raw";
 import { ROLES } from "../../src/auth/scopes";
-import { requiredPrivileges } from "../../src/tools/required-privileges";
+import { requiredPrivileges } from "../../src/tools/support/required-privileges";
 
 /** The privilege lists the token script grants, expanded as the shell would. */
 function scriptPrivileges(): Record<string, Set<string>> {

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { roleFromScopes } from "../../auth/scopes";
+import { defineTool } from "../../mcp/tool";
+
+const call = z.object({
+  at: z.number().describe("Unix time in milliseconds"),
+  tool: z.string(),
+  arguments: z.string().describe("JSON of the arguments, secret-looking values removed"),
+  outcome: z.enum(["ok", "error"]),
+  error: z.string().optional(),
+  upstreamRequests: z.number(),
+  durationMs: z.number(),
+});
+
+export const sessionInfo = defineTool({
+  name: "session_info",
+  title: "Who am I and what did this session do",
+  description:
+    "Your identity, role and scopes on this server, and the recent tool calls made in this connection (newest first).",
+  scope: "pve:read",
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  input: z.object({
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(20)
+      .describe("How many recent calls to list (1-100, default 20)"),
+  }),
+  output: z.object({
+    user: z.object({ id: z.string(), name: z.string(), signIn: z.enum(["dev", "oidc"]) }),
+    role: z.enum(["viewer", "operator", "admin"]),
+    scopes: z.array(z.string()),
+    clientId: z.string(),
+    session: z.object({
+      firstSeen: z.number().nullable(),
+      totalCalls: z.number(),
+      failedCalls: z.number(),
+      upstreamRequests: z.number(),
+      recent: z.array(call),
+    }),
+  }),
+  async run({ limit }, { identity, scopes, session }) {
+    const summary = await session.summary(limit);
+    const role = roleFromScopes(scopes) ?? identity.role;
+    const data = {
+      user: { id: identity.userId, name: identity.name, signIn: identity.signIn },
+      role,
+      scopes: [...scopes],
+      clientId: identity.clientId,
+      session: summary,
+    };
+    const recent = summary.recent
+      .slice(0, 5)
+      .map((c) => `${c.tool} (${c.outcome})`)
+      .join(", ");
+    return {
+      data,
+      summary: `${identity.name} (${role}; scopes ${scopes.join(" ")}). This session: ${summary.totalCalls} earlier calls, ${summary.failedCalls} failed, ${summary.upstreamRequests} Proxmox requests.${recent ? ` Recent: ${recent}.` : ""}`,
+    };
+  },
+});

@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { ToolError } from "../../mcp/tool";
+import type { ProxmoxClient } from "../../proxmox/client";
+import { ProxmoxError } from "../../proxmox/errors";
+import { pvePath, type UpidInfo } from "../../proxmox/identifiers";
+import { onNode } from "./nodes";
+
+/** The `upid` argument of the task tools. */
+export const upidArg = z
+  .string({ error: "upid is required: a task id such as UPID:pve1:0012A3F4:...: from list_tasks" })
+  .min(1)
+  .describe("Task id (UPID) as returned, e.g. by list_tasks");
+
+/** One task as GET /cluster/tasks and GET /nodes/{node}/tasks list it. */
+export interface TaskListEntry {
+  upid: string;
+  node: string;
+  type: string;
+  id?: string;
+  user: string;
+  /** Set when a token started the task: `user` is then the token's owner. */
+  tokenid?: string;
+  starttime: number;
+  /** Only once the task has ended. */
+  endtime?: number;
+  /** The exit status once ended ("OK", "WARNINGS: n" or the error); "RUNNING" in some lists. */
+  status?: string;
+}
+
+/** GET /nodes/{node}/tasks/{upid}/status. */
+export interface TaskStatus {
+  upid: string;
+  node: string;
+  type: string;
+  id?: string;
+  user: string;
+  tokenid?: string;
+  starttime: number;
+  status: "running" | "stopped";
+  exitstatus?: string;
+}
+
+/** `root@pam!mcp` for a token's task, `root@pam` otherwise. */
+export function taskUser(task: { user: string; tokenid?: string }): string {
+  return task.tokenid ? `${task.user}!${task.tokenid}` : task.user;
+}
+
+/**
+ * Reads one task's status from the node its UPID names. A UPID the node does not know is
+ * answered by PVE with a parameter error; say that plainly.
+ */
+export async function readTaskStatus(
+  pve: ProxmoxClient,
+  task: UpidInfo,
+  options: { retry?: boolean } = {},
+): Promise<TaskStatus> {
+  try {
+    return await onNode(pve, task.node, () =>
+      pve.get<TaskStatus>(
+        pvePath`/nodes/${task.node}/tasks/${task.upid}/status`,
+        undefined,
+        options,
+      ),
+    );
+  } catch (error) {
+    throw unknownTaskError(error, task);
+  }
+}
+
+/** Turns PVE's "upid: no such task" into an error that says what to do. */
+export function unknownTaskError(error: unknown, task: UpidInfo): unknown {
+  if (
+    error instanceof ProxmoxError &&
+    error.kind === "invalid_parameters" &&
+    error.fieldErrors?.upid
+  ) {
+    return new ToolError(
+      `Node ${task.node} has no task ${task.upid}.`,
+      "Pass a UPID exactly as a tool or list_tasks returned it; old tasks are removed from the node's task index eventually.",
+    );
+  }
+  return error;
+}
