@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ROLES, type Role, roleFromScopes } from "../../auth/scopes";
 import { defineTool } from "../../mcp/tool";
 import { pvePath } from "../../proxmox/identifiers";
+import { argError } from "../support/args";
 import { flag } from "../support/inventory";
 import { requiredPrivileges } from "../support/required-privileges";
 
@@ -12,6 +13,8 @@ interface RawUser {
   userid?: string;
   tokens?: { tokenid?: string; privsep?: number | boolean }[];
 }
+
+const PATH_HOW = "an ACL path such as /, /vms/100, /storage/local or /nodes/pve1";
 
 const TOKEN_ID = /^(.+@[^!@]+)!(.+)$/;
 
@@ -39,11 +42,9 @@ export const myPermissions = defineTool({
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
     path: z
-      .string()
+      .string({ error: argError("path", PATH_HOW) })
       .max(200)
-      .regex(/^\/[A-Za-z0-9._/-]*$/, {
-        error: "path must be an ACL path such as /, /vms/100, /storage/local or /nodes/pve1",
-      })
+      .regex(/^\/[A-Za-z0-9._/-]*$/)
       .optional()
       .describe("Also show the effective privileges on this ACL path, e.g. /vms/100"),
   }),

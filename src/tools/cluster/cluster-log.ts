@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool } from "../../mcp/tool";
 import { pvePath } from "../../proxmox/identifiers";
+import { argError } from "../support/args";
 import { dateTime } from "../support/format";
 import { num } from "../support/inventory";
 import { limitArg, pageOf, startArg } from "../support/paging";
@@ -29,7 +30,13 @@ export const clusterLog = defineTool({
   input: z.object({
     start: startArg.describe("Skip this many of the newest (default 0; nextStart pages on)"),
     limit: limitArg(50),
-    since: z.number().int().min(0).max(1e10).optional().describe("Only from this unix time"),
+    since: z
+      .number({ error: argError("since", "a unix time in seconds, e.g. 1767225600") })
+      .int()
+      .min(0)
+      .max(1e10)
+      .optional()
+      .describe("Only from this unix time"),
   }),
   output: z.object({
     entries: z.array(

@@ -8,6 +8,7 @@ import {
   parseNodeName,
   pvePath,
 } from "../../proxmox/identifiers";
+import { nodeNameArg, textArg } from "../support/args";
 import { fanOutRoom } from "../support/fan-out";
 import { guestArg, guestLabel, resolveGuest } from "../support/guests";
 import { flag } from "../support/inventory";
@@ -406,7 +407,7 @@ export const firewall = defineTool({
     scope: z
       .enum(["cluster", "node", "guest"], { error: "scope must be one of: cluster, node, guest" })
       .describe("cluster = datacenter level, node = one host, guest = one VM or container"),
-    node: z.string().optional().describe("Node name, required with scope=node"),
+    node: nodeNameArg().optional().describe("Node name, required with scope=node"),
     guest: guestArg
       .optional()
       .describe("VMID or name, required with scope=guest (e.g. 100 or web-01)"),
@@ -414,7 +415,9 @@ export const firewall = defineTool({
       .enum(SECTIONS, { error: "section must be one of: overview, rules, aliases, group, ipset" })
       .default("overview")
       .describe("overview (default) or one part paged by start/limit; group and ipset need name"),
-    name: z.string().optional().describe("Security group or IP set name for section=group/ipset"),
+    name: textArg("name", "a security group or IP set name as the overview lists it", 64)
+      .optional()
+      .describe("Security group or IP set name for section=group/ipset"),
     start: startArg,
     limit: limitArg(200),
   }),

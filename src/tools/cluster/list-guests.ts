@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool } from "../../mcp/tool";
 import { parseNodeName } from "../../proxmox/identifiers";
+import { argError, flagArg, nodeNameArg, textArg } from "../support/args";
 import { bytes, percent } from "../support/format";
 import { flag, getResources, isGuest, num, parseTags } from "../support/inventory";
 import { unknownNodeError } from "../support/nodes";
@@ -33,14 +34,23 @@ export const listGuests = defineTool({
   scope: "pve:read",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
-    type: z.enum(["qemu", "lxc"]).optional().describe("qemu = VMs, lxc = containers"),
-    node: z.string().optional().describe("Only guests on this node (case-sensitive name)"),
+    type: z
+      .enum(["qemu", "lxc"], { error: argError("type", "qemu (VMs) or lxc (containers)") })
+      .optional()
+      .describe("qemu = VMs, lxc = containers"),
+    node: nodeNameArg().optional().describe("Only guests on this node (case-sensitive name)"),
     status: z
-      .enum(["running", "stopped", "paused", "unknown"])
+      .enum(["running", "stopped", "paused", "unknown"], {
+        error: argError("status", "running, stopped, paused or unknown"),
+      })
       .optional()
       .describe("unknown = on an offline node"),
-    tag: z.string().min(1).optional().describe("Only guests carrying this tag (case-insensitive)"),
-    template: z.boolean().optional().describe("true = only templates, false = no templates"),
+    tag: textArg("tag", "a tag such as prod (list_guests shows tags)", 64)
+      .optional()
+      .describe("Only guests carrying this tag (case-insensitive)"),
+    template: flagArg("template")
+      .optional()
+      .describe("true = only templates, false = no templates"),
     start: startArg,
     limit: limitArg(200),
   }),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool, ToolError } from "../../mcp/tool";
 import { parseNodeName, pvePath } from "../../proxmox/identifiers";
+import { nodeNameArg } from "../support/args";
 import { bytes, dateTime, percent } from "../support/format";
 import { guestArg, guestLabel, resolveGuest } from "../support/guests";
 import { onNode } from "../support/nodes";
@@ -96,7 +97,7 @@ export const metrics = defineTool({
   scope: "pve:read",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
-    node: z.string().optional().describe("Node name, for a node's history"),
+    node: nodeNameArg().optional().describe("Node name, for a node's history"),
     guest: guestArg.optional().describe("VMID or name, for a guest's history (e.g. 100 or web-01)"),
     timeframe: z
       .enum(["hour", "day", "week", "month", "year"], {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool } from "../../mcp/tool";
 import { pvePath } from "../../proxmox/identifiers";
+import { flagArg } from "../support/args";
 import { bytes } from "../support/format";
 import { guestArg, guestIdentityFields, guestLabel, resolveGuest } from "../support/guests";
 import {
@@ -45,8 +46,7 @@ export const guestConfig = defineTool({
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
     guest: guestArg,
-    pending: z
-      .boolean()
+    pending: flagArg("pending")
       .default(false)
       .describe("Also list changes that apply at the next restart (default false)"),
   }),

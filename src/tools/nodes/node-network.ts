@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool } from "../../mcp/tool";
 import { parseNodeName, pvePath } from "../../proxmox/identifiers";
+import { argError } from "../support/args";
 import { flag } from "../support/inventory";
 import { nodeArg, onNode } from "../support/nodes";
 
@@ -64,7 +65,10 @@ export const nodeNetwork = defineTool({
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
     node: nodeArg,
-    type: z.enum(TYPES).optional().describe("Only this type; any_bridge includes OVS"),
+    type: z
+      .enum(TYPES, { error: argError("type", TYPES.join(", ")) })
+      .optional()
+      .describe("Only this type; any_bridge includes OVS"),
   }),
   output: z.object({
     node: z.string(),

@@ -3,7 +3,7 @@ import { defineTool } from "../../mcp/tool";
 import { parseNodeName, pvePath } from "../../proxmox/identifiers";
 import { bytes, duration, percent, ratio } from "../support/format";
 import { num } from "../support/inventory";
-import { onNode } from "../support/nodes";
+import { nodeArg, onNode } from "../support/nodes";
 
 interface NodeStatus {
   cpu?: number;
@@ -33,9 +33,7 @@ export const nodeStatus = defineTool({
   scope: "pve:read",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
-    node: z
-      .string({ error: "node is required: a node name such as pve1 (cluster_overview lists them)" })
-      .describe("Node name, case-sensitive (e.g. from cluster_overview)"),
+    node: nodeArg,
   }),
   output: z.object({
     node: z.string(),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool, ToolError } from "../../mcp/tool";
 import { parseStorageId } from "../../proxmox/identifiers";
+import { storageArg, vmidArg } from "../support/args";
 import { bytes, dateTime } from "../support/format";
 import { flag, getResources, num } from "../support/inventory";
 import {
@@ -36,8 +37,8 @@ export const listBackups = defineTool({
   scope: "pve:read",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
-    vmid: z.number().int().min(100).max(999_999_999).optional().describe("Only this VMID"),
-    storage: z.string().optional().describe("Only this storage"),
+    vmid: vmidArg().optional().describe("Only this VMID"),
+    storage: storageArg().optional().describe("Only this storage"),
     start: startArg,
     limit: limitArg(100),
   }),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool, ToolError } from "../../mcp/tool";
 import { parseNodeName, parseStorageId, pvePath } from "../../proxmox/identifiers";
+import { argError, nodeNameArg, storageArg, vmidArg } from "../support/args";
 import { bytes, dateTime } from "../support/format";
 import { flag, getResources, num } from "../support/inventory";
 import { onNode } from "../support/nodes";
@@ -57,17 +58,13 @@ export const storageContent = defineTool({
   scope: "pve:read",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
-    storage: z
-      .string({
-        error: "storage is required: a storage id such as local (list_storage lists them)",
-      })
-      .describe("Storage id, e.g. local"),
+    storage: storageArg().describe("Storage id, e.g. local"),
     content: z
-      .enum(CONTENT_TYPES)
+      .enum(CONTENT_TYPES, { error: argError("content", CONTENT_TYPES.join(", ")) })
       .optional()
       .describe("Only this type (images: VM disks, rootdir: CT)"),
-    vmid: z.number().int().min(100).max(999_999_999).optional().describe("Only this VMID"),
-    node: z.string().optional().describe("Node to read a local storage on"),
+    vmid: vmidArg().optional().describe("Only this VMID"),
+    node: nodeNameArg().optional().describe("Node to read a local storage on"),
     start: startArg,
     limit: limitArg(100),
   }),

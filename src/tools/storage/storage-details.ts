@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool } from "../../mcp/tool";
 import { parseStorageId, pvePath } from "../../proxmox/identifiers";
+import { storageArg } from "../support/args";
 import { flag, getResources } from "../support/inventory";
 import {
   contentTypes,
@@ -22,11 +23,7 @@ export const storageDetails = defineTool({
   scope: "pve:read",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
-    storage: z
-      .string({
-        error: "storage is required: a storage id such as local-lvm (list_storage lists them)",
-      })
-      .describe("Storage id, e.g. local-lvm"),
+    storage: storageArg().describe("Storage id, e.g. local-lvm"),
   }),
   output: z.object({
     storage: z.string(),

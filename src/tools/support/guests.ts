@@ -8,15 +8,30 @@ import {
   parseVmid,
   type VmId,
 } from "../../proxmox/identifiers";
+import { GUEST_NAME_MAX, shown } from "./args";
 import { type ClusterResource, flag, getResources, isGuest } from "./inventory";
+
+const GUEST_HOW = `a VMID (100-999999999) or a guest name (1-${GUEST_NAME_MAX} characters), e.g. 100 or web-01 (list_guests lists them)`;
+
+function guestError(iss: { input?: unknown }): string {
+  if (iss.input === undefined) return `guest is required: ${GUEST_HOW}`;
+  return `guest must be ${GUEST_HOW}`;
+}
+
+const guestName = z
+  .string({ error: guestError })
+  .trim()
+  .min(1)
+  .max(GUEST_NAME_MAX)
+  .regex(/^[^\s]+$/, { error: guestError });
 
 /**
  * The `guest` argument every guest tool takes: a VMID or a name. A property
  * level union (never a top-level one, which some clients cannot render).
  */
 export const guestArg = z
-  .union([z.number().int(), z.string().min(1)], {
-    error: "guest is required: a VMID such as 100, or a guest name such as web-01",
+  .union([z.number({ error: guestError }).int().min(100).max(999_999_999), guestName], {
+    error: guestError,
   })
   .describe("VMID (e.g. 100) or guest name (e.g. web-01)");
 
@@ -80,14 +95,14 @@ export function findGuest(
       exact.length > 0 ? exact : guests.filter((g) => g.name?.toLowerCase() === text.toLowerCase());
     if (loose.length === 0) {
       throw new ToolError(
-        `No guest named '${text}' in this cluster.`,
+        `No guest named '${shown(text)}' in this cluster.`,
         "Pass the VMID, or check the name with list_guests (guests on an offline node may show no name).",
       );
     }
     if (loose.length > 1) {
       const list = loose.map((g) => `${g.vmid} (${g.type} on ${g.node})`).join(", ");
       throw new ToolError(
-        `The name '${text}' matches ${loose.length} guests: ${list}.`,
+        `The name '${shown(text)}' matches ${loose.length} guests: ${list}.`,
         "Pass the VMID of the one you mean.",
       );
     }

@@ -1,8 +1,8 @@
-import { z } from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { ProxmoxClient } from "../../proxmox/client";
 import { ProxmoxError } from "../../proxmox/errors";
 import type { NodeName } from "../../proxmox/identifiers";
+import { nodeNameArg } from "./args";
 import { getResources } from "./inventory";
 
 /**
@@ -21,9 +21,22 @@ export function unknownNodeError(name: string, known: readonly string[]): ToolEr
 }
 
 /**
+ * An error for a node that is in the cluster but that Proxmox could not reach to forward the
+ * request to (596: TLS, certificate or network trouble between the nodes, or the node is down).
+ */
+export function unreachableNodeError(name: string, error: ProxmoxError): ToolError {
+  return new ToolError(
+    `Node '${name}' is in this cluster, but Proxmox could not reach it to forward the request (HTTP ${error.status ?? 596}). It may be offline, or the connection between the nodes (network, certificate) is broken.`,
+    "cluster_overview shows which nodes are online; try again when the node is back, or read another node.",
+  );
+}
+
+/**
  * Runs a request addressed to one node. The happy path costs nothing extra;
- * only when Proxmox says the node does not exist (596 / hostname lookup
- * failed) does one more request fetch the real names to suggest.
+ * only when Proxmox says it could not route to the node (596 / hostname lookup
+ * failed) does one more request fetch the real names, to tell a wrong name
+ * (suggest the right one) from a node that exists but could not be reached.
+ * If that lookup fails too, the original failure is reported.
  *
  * Endpoints that PVE answers on the contacted node instead of proxying to
  * `{node}` (no `proxyto`, e.g. rrddata) fail differently for an unknown name
@@ -43,13 +56,20 @@ export async function onNode<T>(
       (error.kind === "wrong_node" ||
         (checkAnyFailure && (error.kind === "upstream" || error.kind === "not_found")));
     if (!lookUp) throw error;
-    const known = (await getResources(pve, "node")).map((r) => r.node ?? "").filter(Boolean);
-    if (error.kind === "wrong_node" || !known.includes(node)) throw unknownNodeError(node, known);
+    let known: string[];
+    try {
+      known = (await getResources(pve, "node")).map((r) => r.node ?? "").filter(Boolean);
+    } catch {
+      // The lookup is only a diagnosis: its own failure must not replace the real one.
+      throw error;
+    }
+    if (!known.includes(node)) throw unknownNodeError(node, known);
+    if (error.kind === "wrong_node") throw unreachableNodeError(node, error);
     throw error;
   }
 }
 
 /** The `node` argument of the tools about one node. */
-export const nodeArg = z
-  .string({ error: "node is required: a node name such as pve1 (cluster_overview lists them)" })
-  .describe("Node name, case-sensitive (e.g. from cluster_overview)");
+export const nodeArg = nodeNameArg().describe(
+  "Node name, case-sensitive (e.g. from cluster_overview)",
+);

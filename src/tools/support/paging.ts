@@ -5,6 +5,7 @@
  */
 
 import { z } from "zod";
+import { argError } from "./args";
 
 /** Characters the rows of one answer may take: their JSON plus their text lines. */
 export const PAGE_CHARS = 60_000;
@@ -14,7 +15,9 @@ export const MAX_ROWS = 200;
 export const BRIEF_CHARS = 200;
 
 export const startArg = z
-  .number()
+  .number({
+    error: argError("start", "a whole number from 0, e.g. the nextStart of the last answer"),
+  })
   .int()
   .min(0)
   .max(1_000_000)
@@ -23,7 +26,7 @@ export const startArg = z
 
 export function limitArg(fallback: number, max = MAX_ROWS) {
   return z
-    .number()
+    .number({ error: argError("limit", `a whole number from 1 to ${max}`) })
     .int()
     .min(1)
     .max(max)

@@ -3,12 +3,18 @@ import { ToolError } from "../../mcp/tool";
 import type { ProxmoxClient } from "../../proxmox/client";
 import { ProxmoxError } from "../../proxmox/errors";
 import { pvePath, type UpidInfo } from "../../proxmox/identifiers";
+import { argError } from "./args";
 import { onNode } from "./nodes";
+
+const UPID_HOW =
+  "a task id such as UPID:pve1:0012A3F4:00B2D5C1:6740A1B2:qmstart:100:root@pam: exactly as list_tasks or the starting call returned it (no %-escapes)";
 
 /** The `upid` argument of the task tools. */
 export const upidArg = z
-  .string({ error: "upid is required: a task id such as UPID:pve1:0012A3F4:...: from list_tasks" })
+  .string({ error: argError("upid", UPID_HOW) })
   .min(1)
+  .max(512)
+  .regex(/^UPID:[^%\s]+$/)
   .describe("Task id (UPID) as returned, e.g. by list_tasks");
 
 /** One task as GET /cluster/tasks and GET /nodes/{node}/tasks list it. */

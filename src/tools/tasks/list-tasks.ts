@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool } from "../../mcp/tool";
 import { parseNodeName, pvePath } from "../../proxmox/identifiers";
+import { argError, flagArg, nodeNameArg, textArg, vmidArg } from "../support/args";
 import { dateTime, duration } from "../support/format";
 import { limitArg, pageData, pageFields, pageNote, pageOf, startArg } from "../support/paging";
 import { type TaskListEntry, taskUser } from "../support/tasks";
@@ -13,16 +14,18 @@ export const listTasks = defineTool({
   scope: "pve:read",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
-    node: z.string().optional().describe("Only this node"),
-    vmid: z.number().int().min(100).max(999_999_999).optional().describe("Only this VMID"),
+    node: nodeNameArg().optional().describe("Only this node"),
+    vmid: vmidArg().optional().describe("Only this VMID"),
     type: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "type is a task type such as qmstart or vzdump" })
+      .string({ error: argError("type", "a task type such as qmstart or vzdump") })
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
       .optional()
       .describe("e.g. qmstart, vzdump, qmigrate"),
-    user: z.string().min(1).optional().describe("User or token, substring"),
-    running_only: z.boolean().default(false).describe("Only running tasks"),
-    failed_only: z.boolean().default(false).describe("Only tasks that ended not OK"),
+    user: textArg("user", "a user or token, or part of one, e.g. root@pam", 128)
+      .optional()
+      .describe("User or token, substring"),
+    running_only: flagArg("running_only").default(false).describe("Only running tasks"),
+    failed_only: flagArg("failed_only").default(false).describe("Only tasks that ended not OK"),
     start: startArg,
     limit: limitArg(50),
   }),
