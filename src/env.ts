@@ -1,4 +1,5 @@
 import type { OAuthHelpers } from "@cloudflare/workers-oauth-provider";
+import type { ChangeJournal } from "./session/change-journal";
 import type { McpSession } from "./session/mcp-session";
 
 /**
@@ -8,8 +9,15 @@ import type { McpSession } from "./session/mcp-session";
 export interface AppEnv {
   OAUTH_KV: KVNamespace;
   SESSIONS: DurableObjectNamespace<McpSession>;
+  /** One journal of every change by every user (src/session/change-journal.ts). */
+  CHANGE_JOURNAL: DurableObjectNamespace<ChangeJournal>;
   /** Set by OAuthProvider before it calls our handlers. */
   OAUTH_PROVIDER: OAuthHelpers;
+  /**
+   * Workers rate limiting: caps anonymous sign-in and registration requests per
+   * client address (src/auth/abuse-limits.ts). Unset: no limit.
+   */
+  AUTH_RATE_LIMIT?: RateLimit;
   /** The local demo cluster (simulator Worker); absent in production. */
   PVE_DEMO?: Fetcher;
   /** Workers VPC service binding to pveproxy through the tunnel (PROXMOX_ROUTE = "vpc"). */
@@ -50,6 +58,19 @@ export interface AppEnv {
   PROXMOX_REALM?: string;
   PROXMOX_OTP?: string;
   PROXMOX_TIMEOUT_MS?: string;
+  /** Changes (src/changes/settings.ts): "off" is read-only mode. */
+  CHANGES?: string;
+  CHANGE_NODES?: string;
+  CHANGE_VMIDS?: string;
+  CHANGE_POOLS?: string;
+  CHANGE_TAGS?: string;
+  /** off, self or four-eyes; default self with OIDC sign-in, off with the dev sign-in. */
+  CHANGE_APPROVAL?: string;
+  /** "enabled" turns on guest commands through the QEMU guest agent. */
+  GUEST_COMMANDS?: string;
+  GUEST_COMMAND_ALLOW?: string;
+  APPLY_RATE_LIMIT?: string;
+  PLAN_TTL_SECONDS?: string;
   /** Cloudflare Access service token, sent as CF-Access-Client-Id / -Secret (route "access"). */
   CF_ACCESS_CLIENT_ID?: string;
   CF_ACCESS_CLIENT_SECRET?: string;
@@ -63,7 +84,7 @@ declare global {
     interface Env extends AppEnv {}
     interface GlobalProps {
       mainModule: typeof import("./index");
-      durableNamespaces: "McpSession";
+      durableNamespaces: "McpSession" | "ChangeJournal";
     }
   }
 }

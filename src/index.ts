@@ -1,13 +1,16 @@
 import { OAuthProvider } from "@cloudflare/workers-oauth-provider";
 import { createApp } from "./app";
+import { checkAbuseLimits, limiterFrom } from "./auth/abuse-limits";
+import { UNUSED_CLIENT_TTL_S } from "./auth/client-lifetime";
 import { checkRedirectUris, redirectRefusalMessage } from "./auth/redirect-policy";
 import { recheckAllowList } from "./auth/refresh-check";
 import { SCOPES } from "./auth/scopes";
 import { markTokenNotFound, withTokenRetry } from "./auth/token-retry";
-import { type AppConfig, loadConfig } from "./config";
+import { type AppConfig, envForRequest, loadConfig } from "./config";
 import type { Env } from "./env";
 import { mcpApiHandler } from "./mcp/handler";
 
+export { ChangeJournal } from "./session/change-journal";
 export { McpSession } from "./session/mcp-session";
 
 function createProvider(config: AppConfig): OAuthProvider<Env> {
@@ -18,6 +21,8 @@ function createProvider(config: AppConfig): OAuthProvider<Env> {
     authorizeEndpoint: "/authorize",
     tokenEndpoint: "/oauth/token",
     clientRegistrationEndpoint: "/oauth/register",
+    // Registrations nobody signs in with expire after a day; see src/auth/client-lifetime.ts.
+    clientRegistrationTTL: UNUSED_CLIENT_TTL_S,
     scopesSupported: [...SCOPES],
     requiredScopes: ["pve:read"],
     resourceMetadata: {
@@ -36,18 +41,30 @@ function createProvider(config: AppConfig): OAuthProvider<Env> {
 }
 
 // Built on first request: configuration comes from the environment, which is
-// fixed for the life of an isolate.
-let provider: { key: string; value: OAuthProvider<Env> } | undefined;
+// fixed for the life of an isolate. One provider per origin: a deployment has
+// one; a local server one per loopback spelling (see envForRequest).
+const providers = new Map<string, OAuthProvider<Env>>();
+const MAX_PROVIDERS = 8;
 
 function providerFor(env: Env): OAuthProvider<Env> {
   const key = `${env.PUBLIC_ORIGIN}|${env.EXTRA_REDIRECT_URIS ?? ""}`;
-  if (provider?.key !== key) provider = { key, value: createProvider(loadConfig(env)) };
-  return provider.value;
+  let provider = providers.get(key);
+  if (!provider) {
+    if (providers.size >= MAX_PROVIDERS) providers.clear();
+    provider = createProvider(loadConfig(env));
+    providers.set(key, provider);
+  }
+  return provider;
 }
 
 export default {
-  fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const oauth = providerFor(env);
-    return withTokenRetry(request, (attempt) => oauth.fetch(attempt, env, ctx));
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const limited = await checkAbuseLimits(request, limiterFrom(env));
+    if (limited) return limited;
+    const served = envForRequest(env, request);
+    const oauth = providerFor(served);
+    return withTokenRetry(request, (attempt) => oauth.fetch(attempt, served, ctx), {
+      kv: served.OAUTH_KV,
+    });
   },
 } satisfies ExportedHandler<Env>;

@@ -2,9 +2,11 @@ import { env as workerEnv } from "cloudflare:workers";
 import type { McpRequestContext } from "@modelcontextprotocol/server";
 import { createMcpHandler } from "agents/mcp/server";
 import { isGrantProps } from "../auth/identity";
+import { type ChangeSettings, loadChangeSettings } from "../changes/settings";
 import type { AppConfig } from "../config";
 import type { Env } from "../env";
 import { isLoopbackHostname } from "../loopback";
+import { JOURNAL_NAME } from "../session/change-journal";
 import { sessionName } from "../session/mcp-session";
 import { TOOLS } from "../tools";
 import { connectProxmox } from "../upstream/route";
@@ -44,6 +46,24 @@ export function mcpApiHandler(config: AppConfig): ExportedHandler<Env> & {
   };
 }
 
+let settingsWarned = false;
+
+/**
+ * The change switches; a malformed setting turns changes off (read-only mode) and says why in
+ * the log once per instance, rather than allowing more than the admin meant.
+ */
+function changeSettings(env: Env): ChangeSettings {
+  try {
+    return loadChangeSettings(env);
+  } catch (error) {
+    if (!settingsWarned) {
+      settingsWarned = true;
+      log({ event: "config_warning", warning: `changes are off: ${(error as Error).message}` });
+    }
+    return { ...loadChangeSettings({}), enabled: false };
+  }
+}
+
 function serverFor(ctx: McpRequestContext, env: Env) {
   const props = ctx.authInfo?.extra?.props;
   if (!ctx.authInfo || !isGrantProps(props)) {
@@ -52,15 +72,25 @@ function serverFor(ctx: McpRequestContext, env: Env) {
     throw new Error("request reached the MCP handler without a recognised grant");
   }
   const scopes = ctx.authInfo.scopes;
-  const session = env.SESSIONS.get(
-    env.SESSIONS.idFromName(sessionName(props.userId, props.clientId, ctx.authInfo.token)),
+  const sessionId = env.SESSIONS.idFromName(
+    sessionName(props.userId, props.clientId, ctx.authInfo.token),
   );
+  const session = env.SESSIONS.get(sessionId);
+  const settings = changeSettings(env);
   return createServer({
     identity: props,
     scopes,
     tools: TOOLS,
     connect: () => connectProxmox(env, log),
     session,
+    changes: {
+      settings,
+      journal: env.CHANGE_JOURNAL.get(env.CHANGE_JOURNAL.idFromName(JOURNAL_NAME)),
+      sessionId: sessionId.toString(),
+      publicOrigin: env.PUBLIC_ORIGIN.replace(/\/+$/, ""),
+      now: Date.now,
+      log,
+    },
     log,
   });
 }

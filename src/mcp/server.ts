@@ -9,7 +9,7 @@ import { withCompactJsonSchema } from "./compact-schema";
 import { SERVER_INSTRUCTIONS } from "./instructions";
 import { registerPrompts } from "./prompts";
 import { registerResources } from "./resources";
-import { type Tool, type ToolContext, ToolError } from "./tool";
+import { type ChangeRuntime, type Tool, type ToolContext, ToolError } from "./tool";
 
 export const SERVER_INFO = { name: "proxmox-mcp", version: "0.1.0" } as const;
 
@@ -27,19 +27,32 @@ export interface ServerDeps {
   /** A fresh Proxmox client for one tool call. */
   connect(): ProxmoxClient;
   session: DurableObjectStub<McpSession>;
+  /** Plan and apply tools are registered only when this is present and changes are enabled. */
+  changes?: ChangeRuntime;
   log?: (line: Record<string, unknown>) => void;
 }
 
-/** The tools a token may see and call: those its scopes allow, nothing else is registered. */
-export function toolsForScopes(tools: readonly Tool[], scopes: readonly string[]): Tool[] {
-  return tools.filter((tool) => allows(scopes, tool.scope));
+/**
+ * The tools a token may see and call: those its scopes allow, nothing else is registered. In
+ * read-only mode (no change runtime, or changes turned off) no plan or apply tool exists.
+ */
+export function toolsForScopes(
+  tools: readonly Tool[],
+  scopes: readonly string[],
+  changesEnabled = true,
+): Tool[] {
+  return tools.filter(
+    (tool) =>
+      allows(scopes, tool.scope) && (changesEnabled || (tool.kind ?? "read") === "read"),
+  );
 }
 
 export function createServer(deps: ServerDeps): McpServer {
   const server = new McpServer(SERVER_INFO, { instructions: SERVER_INSTRUCTIONS });
   registerPrompts(server);
   registerResources(server, deps);
-  for (const tool of toolsForScopes(deps.tools, deps.scopes)) {
+  const changesEnabled = deps.changes?.settings.enabled === true;
+  for (const tool of toolsForScopes(deps.tools, deps.scopes, changesEnabled)) {
     server.registerTool(
       tool.name,
       {
@@ -101,6 +114,7 @@ export async function callTool(
       identity: deps.identity,
       scopes: deps.scopes,
       session: deps.session,
+      ...(deps.changes ? { changes: deps.changes } : {}),
       ...(progress ? { progress } : {}),
     };
     const answer = await tool.run(args, ctx);

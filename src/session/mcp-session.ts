@@ -1,5 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
+import type { StoredPlan } from "../changes/plan";
 import type { Env } from "../env";
+import {
+  type ApprovalRequest,
+  type ApprovalResult,
+  approvePlan,
+  type ClaimRequest,
+  type ClaimResult,
+  claimPlan,
+  createPlanTable,
+  loadPlan,
+  type PlanUpdate,
+  recentPlans,
+  savePlan,
+  updatePlan,
+} from "./plans";
 
 export type CallOutcome = "ok" | "error";
 
@@ -29,7 +44,7 @@ export interface SessionSummary {
 /**
  * State of one OAuth grant (one user in one connected client). MCP requests
  * are stateless, so whatever must outlive a request lives here, in SQLite:
- * for now the audit trail of every tool call.
+ * the audit trail of every tool call and the plans of changes (see plans.ts).
  */
 export class McpSession extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -47,6 +62,33 @@ export class McpSession extends DurableObject<Env> {
       upstream_requests INTEGER NOT NULL,
       duration_ms INTEGER NOT NULL
     )`);
+    createPlanTable(this.sql);
+  }
+
+  savePlan(plan: StoredPlan): void {
+    savePlan(this.sql, plan);
+  }
+
+  plan(id: string): StoredPlan | undefined {
+    return loadPlan(this.sql, id);
+  }
+
+  claimPlan(request: ClaimRequest): ClaimResult {
+    return claimPlan(this.sql, request);
+  }
+
+  approvePlan(request: ApprovalRequest): ApprovalResult {
+    return approvePlan(this.sql, request);
+  }
+
+  /** Records how an applied plan went; unknown ids are ignored (the plan was pruned). */
+  updatePlan(id: string, update: PlanUpdate, now: number): StoredPlan | undefined {
+    const plan = loadPlan(this.sql, id);
+    return plan ? updatePlan(this.sql, plan, update, now) : undefined;
+  }
+
+  recentPlans(limit = 20): StoredPlan[] {
+    return recentPlans(this.sql, Math.max(1, Math.min(limit, 100)));
   }
 
   recordCall(record: ToolCallRecord): void {

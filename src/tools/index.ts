@@ -2,6 +2,8 @@ import type { Tool } from "../mcp/tool";
 import { access } from "./access/access";
 import { myPermissions } from "./access/my-permissions";
 import { sessionInfo } from "./access/session-info";
+import { applyDestructiveChange, applyRoutineChange } from "./changes/apply";
+import { planPower } from "./changes/plan-power";
 import { clusterLog } from "./cluster/cluster-log";
 import { clusterOverview } from "./cluster/cluster-overview";
 import { firewall } from "./cluster/firewall";
@@ -52,4 +54,7 @@ export const TOOLS: readonly Tool[] = [
   metrics,
   access,
   myPermissions,
+  planPower,
+  applyRoutineChange,
+  applyDestructiveChange,
 ];

@@ -1,4 +1,5 @@
 import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { DEMO_ADMIN_TOKEN_ID, DEMO_ADMIN_TOKEN_SECRET } from "../../simulator/src/demo-credentials";
 import { PveSimulator, type PveSimulatorOptions } from "../../simulator/src/simulator";
 import type { GrantProps } from "../../src/auth/identity";
@@ -12,6 +13,35 @@ export interface ToolResult<T = Record<string, unknown>> {
   isError?: boolean;
   content: { type: string; text: string }[];
   structuredContent: T;
+}
+
+/** A Proxmox client that reaches the simulator, as the demo token unless told otherwise. */
+export function simulatorClient(
+  sim: PveSimulator,
+  options: { tokenId?: string; tokenSecret?: string; maxRequests?: number } = {},
+): ProxmoxClient {
+  return new ProxmoxClient({
+    config: {
+      baseUrl: "https://pve.test:8006",
+      auth: {
+        kind: "token",
+        tokenId: options.tokenId ?? DEMO_ADMIN_TOKEN_ID,
+        secret: options.tokenSecret ?? DEMO_ADMIN_TOKEN_SECRET,
+      },
+    },
+    fetcher: sim,
+    retryDelayMs: 0,
+    maxRequests: options.maxRequests ?? DEFAULT_MAX_REQUESTS,
+  });
+}
+
+/** An MCP client connected to `server` over an in-memory transport. */
+export async function connectClient(server: McpServer): Promise<Client> {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: "harness", version: "1" });
+  await client.connect(clientSide);
+  return client;
 }
 
 /**
@@ -50,20 +80,7 @@ export async function toolHarness(
     identity,
     scopes: scopesForRole(role),
     tools: TOOLS,
-    connect: () =>
-      new ProxmoxClient({
-        config: {
-          baseUrl: "https://pve.test:8006",
-          auth: {
-            kind: "token",
-            tokenId: options.tokenId ?? DEMO_ADMIN_TOKEN_ID,
-            secret: options.tokenSecret ?? DEMO_ADMIN_TOKEN_SECRET,
-          },
-        },
-        fetcher: sim,
-        retryDelayMs: 0,
-        maxRequests: options.maxRequests ?? DEFAULT_MAX_REQUESTS,
-      }),
+    connect: () => simulatorClient(sim, options),
     // Only recordCall and summary are used by the tools under test.
     session: {
       recordCall: async (record: ToolCallRecord) => {
@@ -78,10 +95,7 @@ export async function toolHarness(
       }),
     } as unknown as DurableObjectStub<McpSession>,
   });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: "harness", version: "1" });
-  await client.connect(clientSide);
+  const client = await connectClient(server);
 
   /** Calls a tool; `requests` is how many upstream requests that call made. */
   async function call<T = Record<string, unknown>>(

@@ -1,0 +1,57 @@
+import {
+  type NodeName,
+  type PvePath,
+  pvePath,
+  type SnapshotName,
+  type StorageId,
+  type VolumeId,
+} from "../proxmox/identifiers";
+import type { GuestRef } from "../tools/support/guests";
+
+/**
+ * Every Proxmox path a change to a guest uses, built in one place from validated identifiers:
+ * a change operation never writes a path of its own.
+ */
+export type PowerAction = "start" | "shutdown" | "stop" | "reboot" | "reset" | "suspend" | "resume";
+
+type Guest = Pick<GuestRef, "node" | "type" | "vmid">;
+
+export const guestPaths = {
+  status: (g: Guest): PvePath => pvePath`/nodes/${g.node}/${g.type}/${g.vmid}/status/current`,
+  config: (g: Guest): PvePath => pvePath`/nodes/${g.node}/${g.type}/${g.vmid}/config`,
+  power(g: Guest, action: PowerAction): PvePath {
+    const { node, type, vmid } = g;
+    switch (action) {
+      case "start":
+        return pvePath`/nodes/${node}/${type}/${vmid}/status/start`;
+      case "shutdown":
+        return pvePath`/nodes/${node}/${type}/${vmid}/status/shutdown`;
+      case "stop":
+        return pvePath`/nodes/${node}/${type}/${vmid}/status/stop`;
+      case "reboot":
+        return pvePath`/nodes/${node}/${type}/${vmid}/status/reboot`;
+      case "reset":
+        return pvePath`/nodes/${node}/${type}/${vmid}/status/reset`;
+      case "suspend":
+        return pvePath`/nodes/${node}/${type}/${vmid}/status/suspend`;
+      case "resume":
+        return pvePath`/nodes/${node}/${type}/${vmid}/status/resume`;
+    }
+  },
+  snapshots: (g: Guest): PvePath => pvePath`/nodes/${g.node}/${g.type}/${g.vmid}/snapshot`,
+  snapshot: (g: Guest, name: SnapshotName): PvePath =>
+    pvePath`/nodes/${g.node}/${g.type}/${g.vmid}/snapshot/${name}`,
+  rollback: (g: Guest, name: SnapshotName): PvePath =>
+    pvePath`/nodes/${g.node}/${g.type}/${g.vmid}/snapshot/${name}/rollback`,
+  agentExec: (g: Guest): PvePath => pvePath`/nodes/${g.node}/qemu/${g.vmid}/agent/exec`,
+  agentExecStatus: (g: Guest): PvePath =>
+    pvePath`/nodes/${g.node}/qemu/${g.vmid}/agent/exec-status`,
+  vzdump: (node: NodeName): PvePath => pvePath`/nodes/${node}/vzdump`,
+  volume: (node: NodeName, storage: StorageId, volume: VolumeId): PvePath =>
+    pvePath`/nodes/${node}/storage/${storage}/content/${volume}`,
+  pruneBackups: (node: NodeName, storage: StorageId): PvePath =>
+    pvePath`/nodes/${node}/storage/${storage}/prunebackups`,
+  storageContent: (node: NodeName, storage: StorageId): PvePath =>
+    pvePath`/nodes/${node}/storage/${storage}/content`,
+  storageConfig: (storage: StorageId): PvePath => pvePath`/storage/${storage}`,
+};

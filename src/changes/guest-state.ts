@@ -1,0 +1,65 @@
+import type { ProxmoxClient } from "../proxmox/client";
+import { findGuest, type GuestRef } from "../tools/support/guests";
+import { type ClusterResource, getResources, parseTags } from "../tools/support/inventory";
+import { guestPaths } from "./guest-paths";
+
+/** GET …/status/current, the fields a change decision needs. */
+interface CurrentStatus {
+  status?: string;
+  qmpstatus?: string;
+  lock?: string;
+  ha?: { managed?: number; state?: string };
+}
+
+/** A guest as a change sees it: where it is, its run state, lock, HA and config digest. */
+export interface GuestState {
+  guest: GuestRef;
+  tags: string[];
+  pool?: string;
+  /** running, stopped, paused (QEMU paused), suspended (hibernated: lock suspended). */
+  run: string;
+  lock: string;
+  /** The HA resource's requested state ("started", "stopped" ...), or "" when HA does not manage it. */
+  ha: string;
+  digest: string;
+  config: Record<string, unknown>;
+}
+
+/**
+ * Reads a guest for a change: one inventory read to find it by VMID or name, then its current
+ * status and configuration from its node (3 requests).
+ */
+export async function readGuestState(
+  pve: ProxmoxClient,
+  ref: string | number,
+): Promise<GuestState> {
+  const resources = await getResources(pve, "vm");
+  const guest = findGuest(resources, ref);
+  const resource = resources.find(
+    (r) => r.vmid === guest.vmid && (r.type === "qemu" || r.type === "lxc"),
+  ) as (ClusterResource & { pool?: string }) | undefined;
+  const [status, config] = await Promise.all([
+    pve.get<CurrentStatus>(guestPaths.status(guest)),
+    pve.get<Record<string, unknown>>(guestPaths.config(guest)),
+  ]);
+  const lock = typeof config.lock === "string" ? config.lock : (status.lock ?? "");
+  let run = status.status === "running" ? "running" : "stopped";
+  if (run === "running" && status.qmpstatus === "paused") run = "paused";
+  if (run === "stopped" && lock === "suspended") run = "suspended";
+  const managed = status.ha?.managed === 1;
+  return {
+    guest: { ...guest, status: status.status ?? guest.status },
+    tags: parseTags(resource?.tags),
+    ...(resource?.pool ? { pool: resource.pool } : {}),
+    run,
+    lock,
+    ha: managed ? (status.ha?.state ?? resource?.hastate ?? "managed") : "",
+    digest: typeof config.digest === "string" ? config.digest : "",
+    config,
+  };
+}
+
+/** "VM 100 (web-01) on pve1". */
+export function targetLabel(guest: Pick<GuestRef, "vmid" | "type" | "name" | "node">): string {
+  return `${guest.type === "qemu" ? "VM" : "CT"} ${guest.vmid}${guest.name ? ` (${guest.name})` : ""} on ${guest.node}`;
+}
