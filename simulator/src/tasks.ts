@@ -39,10 +39,21 @@ export interface StartTask {
   user: string;
   /** Runs when the task ends: applies the change and tells how it went. */
   run: () => TaskOutcome;
+  /**
+   * Runs as the worker starts (e.g. checks under the config lock, then taking
+   * the guest's `lock`). Returning a failure ends the task at once with it;
+   * `run` is then skipped.
+   */
+  begin?: () => TaskOutcome | undefined;
   /** Log lines written at once. */
   log?: string[];
   /** Overrides the default duration, e.g. 0 for work that fails right away. */
   durationMs?: number;
+  /**
+   * When the worker started (ms), for follow-up work another task scheduled
+   * (the HA stack acting on a request); defaults to now.
+   */
+  startAtMs?: number;
 }
 
 function hex8(n: number): string {
@@ -135,7 +146,8 @@ export class TaskManager {
   }
 
   start(spec: StartTask): string {
-    const starttime = this.nowSeconds();
+    const startMs = spec.startAtMs ?? this.nowMs();
+    const starttime = Math.floor(startMs / 1000);
     const t: Task = {
       node: spec.node,
       pid: this.cluster.nextPid(),
@@ -146,36 +158,73 @@ export class TaskManager {
       user: spec.user,
       status: "running",
       log: [...(spec.log ?? [])],
-      finishAtMs: this.nowMs() + (spec.durationMs ?? this.defaultDurationMs),
+      finishAtMs: startMs + (spec.durationMs ?? this.defaultDurationMs),
       run: spec.run,
       upid: "",
     };
     t.upid = encodeUpid(t);
     this.tasks.set(t.upid, t);
+    const early = spec.begin?.();
+    if (early) {
+      t.log.push(...(early.log ?? []));
+      if (!early.ok) {
+        t.finishAtMs = startMs;
+        t.run = () => ({ ok: false, error: early.error });
+      }
+    }
     this.settle();
     return t.upid;
   }
 
-  /** Ends every task whose time is up, oldest first, applying its effect. */
+  private settling = false;
+
+  /**
+   * Ends every task whose time is up, oldest first, applying its effect. A
+   * task's effect may start further tasks (which may be due already): they
+   * are settled in the same pass, in time order.
+   */
   settle(): void {
-    const now = this.nowMs();
-    const due = [...this.tasks.values()]
-      .filter((t) => t.status === "running" && t.finishAtMs <= now)
-      .sort((a, b) => a.finishAtMs - b.finishAtMs);
-    for (const t of due) {
-      const outcome: TaskOutcome = t.run ? t.run() : { ok: true };
-      t.log.push(...(outcome.log ?? []));
-      if (outcome.ok) {
-        t.exitstatus = "OK";
-        t.log.push("TASK OK");
-      } else {
-        t.exitstatus = outcome.error;
-        t.log.push(`TASK ERROR: ${outcome.error}`);
+    if (this.settling) return;
+    this.settling = true;
+    try {
+      for (;;) {
+        const now = this.nowMs();
+        let next: Task | undefined;
+        for (const t of this.tasks.values()) {
+          if (t.status !== "running" || t.finishAtMs > now) continue;
+          if (!next || t.finishAtMs < next.finishAtMs) next = t;
+        }
+        if (!next) break;
+        this.finish(next);
       }
-      t.status = "stopped";
-      t.endtime = Math.max(t.starttime, Math.floor(t.finishAtMs / 1000));
-      t.run = undefined;
+    } finally {
+      this.settling = false;
     }
+  }
+
+  private finish(t: Task): void {
+    const outcome: TaskOutcome = t.run ? t.run() : { ok: true };
+    t.log.push(...(outcome.log ?? []));
+    if (outcome.ok) {
+      t.exitstatus = "OK";
+      t.log.push("TASK OK");
+    } else {
+      t.exitstatus = outcome.error;
+      t.log.push(`TASK ERROR: ${outcome.error}`);
+    }
+    t.status = "stopped";
+    t.endtime = Math.max(t.starttime, Math.floor(t.finishAtMs / 1000));
+    t.run = undefined;
+  }
+
+  /** How long a task runs unless its starter says otherwise. */
+  defaultDuration(): number {
+    return this.defaultDurationMs;
+  }
+
+  /** The simulator clock in milliseconds. */
+  now(): number {
+    return this.nowMs();
   }
 
   get(upid: string): Task | undefined {

@@ -54,11 +54,12 @@ describe("power actions", () => {
 
   it("fails the task (not the request) when a VM is already running", async () => {
     const { sim } = createSimulator({ taskDurationMs: 0 });
-    const res = await call(sim, "POST", "/nodes/pve1/qemu/100/status/start");
+    // VM 101: VM 100 is HA-managed, where start only asks the HA stack.
+    const res = await call(sim, "POST", "/nodes/pve1/qemu/101/status/start");
     expect(res.status).toBe(200);
     expect(await taskStatus(sim, "pve1", res.data as string)).toMatchObject({
       status: "stopped",
-      exitstatus: "VM 100 already running",
+      exitstatus: "VM 101 already running",
     });
   });
 
@@ -116,14 +117,14 @@ describe("power actions", () => {
 
   it("lists finished tasks on the node, running ones only with source=active", async () => {
     const { sim, clock } = createSimulator();
-    const upid = (await call(sim, "POST", "/nodes/pve1/qemu/100/status/shutdown")).data as string;
+    const upid = (await call(sim, "POST", "/nodes/pve1/qemu/101/status/shutdown")).data as string;
     const archive = (await call(sim, "GET", "/nodes/pve1/tasks")).data as Entry[];
     expect(archive.some((t) => t.upid === upid)).toBe(false);
     const active = (await call(sim, "GET", "/nodes/pve1/tasks", { query: { source: "active" } }))
       .data as Entry[];
     expect(active.find((t) => t.upid === upid)?.status).toBe("RUNNING");
     clock.advance(1500);
-    const done = (await call(sim, "GET", "/nodes/pve1/tasks", { query: { vmid: "100" } }))
+    const done = (await call(sim, "GET", "/nodes/pve1/tasks", { query: { vmid: "101" } }))
       .data as Entry[];
     expect(done[0]).toMatchObject({ upid, status: "OK", type: "qmshutdown" });
     const cluster = (await call(sim, "GET", "/cluster/tasks")).data as Entry[];

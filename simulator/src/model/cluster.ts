@@ -9,8 +9,10 @@ import {
   type Directory,
   EMPTY_DIRECTORY,
 } from "./bulk";
+import { backupConfigText } from "./config-file";
 import { CLUSTER_FIREWALL, type ClusterFirewall } from "./firewall";
 import { CLUSTER_NAME, createInventory, type Inventory } from "./fixtures";
+import { HA_RESOURCES, type HaResourceConfig } from "./ha";
 import { type ScaleOptions, scaleFirewall, scaleInventory } from "./scale";
 import type { ClusterNode, Guest, GuestType, StorageDefinition, Volume } from "./types";
 
@@ -32,6 +34,8 @@ export class ClusterState {
   readonly firewall: ClusterFirewall;
   /** Users, groups and ACLs beyond the demo's user.cfg (model/bulk.ts). */
   readonly directory: Directory;
+  /** HA resources.cfg: the request state changes with HA-managed start/stop. */
+  readonly ha: HaResourceConfig[] = structuredClone([...HA_RESOURCES]);
   private pidCounter = 48_211;
 
   /** The demo homelab, or with `scale` a large cluster built around it (model/scale.ts). */
@@ -52,6 +56,12 @@ export class ClusterState {
     this.storageUsage = inv.storageUsage;
     this.volumes = inv.volumes;
     this.history = inv.history;
+    // The archives of existing backups hold the config their guest has now.
+    for (const v of this.volumes) {
+      const g =
+        v.content === "backup" && v.vmid !== undefined ? this.guests.get(v.vmid) : undefined;
+      if (g && v.config === undefined && g.type === v.subtype) v.config = backupConfigText(g);
+    }
   }
 
   node(name: string): ClusterNode | undefined {
@@ -152,6 +162,23 @@ export class ClusterState {
       }
     }
     return res;
+  }
+
+  /** A file volume (ISO, template, backup) by volid, as the node sees it. */
+  fileVolume(storage: StorageDefinition, node: string, volid: string): Volume | undefined {
+    return this.volumes.find(
+      (v) =>
+        v.storage === storage.storage && v.volid === volid && (storage.shared || v.node === node),
+    );
+  }
+
+  addVolume(v: Volume): void {
+    this.volumes.push(v);
+  }
+
+  removeVolume(v: Volume): void {
+    const i = this.volumes.indexOf(v);
+    if (i >= 0) this.volumes.splice(i, 1);
   }
 
   /** Everything a storage holds as seen from a node, sorted like PVE (case-insensitive volid). */

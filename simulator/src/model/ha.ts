@@ -41,8 +41,19 @@ export const HA_RESOURCES: readonly HaResourceConfig[] = [
   },
 ];
 
-/** resources.cfg digest (SHA1 of the file), for the `digest` attribute. */
+/** resources.cfg digest (SHA1 of the file) while it is as in the fixtures. */
 export const HA_RESOURCES_DIGEST = "c41e7a0b93d25f8e6a1c4b7d09e3f2a6b58d1c70";
+
+/** The digest of resources.cfg as it is now: the fixture's until a request state changed. */
+export async function haResourcesDigest(resources: readonly HaResourceConfig[]): Promise<string> {
+  const changed = resources.some(
+    (r) => HA_RESOURCES.find((f) => f.sid === r.sid)?.state !== r.state,
+  );
+  if (!changed) return HA_RESOURCES_DIGEST;
+  const text = resources.map((r) => `${r.type}: ${r.vmid}\n\tstate ${r.state}\n`).join("\n");
+  const hash = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
+  return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 /** When each node's LRM last wrote its status, relative to now (seconds ago). */
 const LRM_AGE: Record<string, number> = { pve1: 2, pve2: 6 };
@@ -56,15 +67,46 @@ export interface HaServiceState {
   state: string;
 }
 
-/** The CRM's view of each resource: where it is and what it is doing now. */
+/**
+ * The CRM's view of each resource: where it is and what it is doing now.
+ * Between a change of the requested state and the LRM's start or stop of the
+ * guest, the service shows the manager's transitional state.
+ */
 export function haServiceStatus(cluster: ClusterState): HaServiceState[] {
   const res: HaServiceState[] = [];
-  for (const r of HA_RESOURCES) {
+  for (const r of cluster.ha) {
     const g = cluster.guests.get(r.vmid);
     if (!g) continue;
-    res.push({ sid: r.sid, node: g.node, state: g.status === "running" ? "started" : "stopped" });
+    const running = g.status === "running";
+    let state: string;
+    if (r.state === "started") state = running ? "started" : "request_start";
+    else state = running ? "request_stop" : "stopped";
+    res.push({ sid: r.sid, node: g.node, state });
   }
   return res.sort((a, b) => a.sid.localeCompare(b.sid));
+}
+
+/** The HA resource of a guest, if HA manages it. */
+export function haResourceOf(
+  cluster: ClusterState,
+  type: string,
+  vmid: number,
+): HaResourceConfig | undefined {
+  const sid = `${type === "lxc" ? "ct" : "vm"}:${vmid}`;
+  return cluster.ha.find((r) => r.sid === sid);
+}
+
+/**
+ * The `ha` member of a guest's status/current (PVE::HA::Config::get_service_status):
+ * the requested state, which is what the user asked for, not what runs.
+ */
+export function haServiceConfig(
+  cluster: ClusterState,
+  type: string,
+  vmid: number,
+): Record<string, unknown> {
+  const r = haResourceOf(cluster, type, vmid);
+  return r ? { managed: 1, state: r.state } : { managed: 0 };
 }
 
 /** The `hastate` /cluster/resources reports for a guest, if HA manages it. */

@@ -14,6 +14,8 @@ export interface Snapshot {
   /** QEMU only: the RAM state was saved too. */
   vmstate?: boolean;
   parent?: string;
+  /** Set while a snapshot is being taken ("prepare") or removed ("delete"). */
+  snapstate?: "prepare" | "delete";
   /** The guest config at snapshot time. */
   config: GuestConfig;
 }
@@ -133,4 +135,6 @@ export interface Volume {
   subtype?: string;
   /** Linked clones: the base volume. */
   parent?: string;
+  /** Backups: the guest config the archive holds (vzdump/extractconfig). */
+  config?: string;
 }

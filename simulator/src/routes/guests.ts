@@ -5,6 +5,8 @@
 import { hasPrivs } from "../auth/permissions";
 import { handlerError, paramError } from "../http";
 import type { ClusterState } from "../model/cluster";
+import { configDigest } from "../model/config-file";
+import { haServiceConfig } from "../model/ha";
 import type { Guest, GuestConfig, GuestType } from "../model/types";
 import {
   authid,
@@ -79,23 +81,13 @@ function currentStatus(type: GuestType) {
   return (ctx: HandlerContext): unknown => {
     const g = loadGuest(ctx, type);
     const d = guestStatus(ctx.cluster, g, true);
-    d.ha = { managed: 0 };
+    d.ha = haServiceConfig(ctx.cluster, type, g.vmid);
     if (type === "qemu") {
       const agent = g.config.agent;
       if (agent !== undefined && /^(1|enabled=1)/.test(String(agent))) d.agent = 1;
     }
     return d;
   };
-}
-
-/** A stable SHA-1 of the config, like the digest of the config file. */
-async function configDigest(config: GuestConfig): Promise<string> {
-  const text = Object.keys(config)
-    .sort()
-    .map((k) => `${k}: ${config[k]}`)
-    .join("\n");
-  const hash = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
-  return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** qemu-server never hands out the cloud-init password, only a mask. */
@@ -129,11 +121,11 @@ function guestConfig(type: GuestType) {
         ...(snap.description ? { description: snap.description } : {}),
         ...(snap.parent ? { parent: snap.parent } : {}),
         ...(type === "qemu" && snap.vmstate ? { vmstate: "1" } : {}),
-        digest: await configDigest(g.config),
+        digest: await configDigest(g),
       };
     }
     const config = flag(ctx, "current") ? g.config : withPending(g);
-    return { ...maskSecrets(type, config), digest: await configDigest(g.config) };
+    return { ...maskSecrets(type, config), digest: await configDigest(g) };
   };
 }
 
@@ -145,7 +137,7 @@ function guestConfig(type: GuestType) {
 function pendingConfig(type: GuestType) {
   return async (ctx: HandlerContext): Promise<unknown> => {
     const g = loadGuest(ctx, type);
-    const current = maskSecrets(type, { ...g.config, digest: await configDigest(g.config) });
+    const current = maskSecrets(type, { ...g.config, digest: await configDigest(g) });
     const pending = maskSecrets(type, g.pending?.set ?? {});
     const deletes = new Map((g.pending?.delete ?? []).map((d) => [d.key, d.force ? 2 : 1]));
     const keys = [
@@ -173,10 +165,11 @@ function snapshotList(type: GuestType) {
         description: s.description ?? "",
         ...(type === "qemu" ? { vmstate: s.vmstate ? 1 : 0 } : {}),
         ...(s.parent ? { parent: s.parent } : {}),
+        ...(s.snapstate ? { snapstate: s.snapstate } : {}),
       }));
     const current: Record<string, unknown> = {
       name: "current",
-      digest: await configDigest(g.config),
+      digest: await configDigest(g),
       running: g.status === "running" ? 1 : 0,
       description: "You are here!",
     };

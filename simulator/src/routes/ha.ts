@@ -1,14 +1,7 @@
 // HA: the resource configuration (GET /cluster/ha/resources) and the manager
 // status as `ha-manager status` shows it (GET /cluster/ha/status/current).
 
-import {
-  HA_RESOURCES,
-  HA_RESOURCES_DIGEST,
-  haServiceStatus,
-  lrmAge,
-  MASTER_AGE,
-  MASTER_NODE,
-} from "../model/ha";
+import { haResourcesDigest, haServiceStatus, lrmAge, MASTER_AGE, MASTER_NODE } from "../model/ha";
 import { perlLocaltime } from "../model/node-system";
 import { type HandlerContext, type RouteTable, str } from "./context";
 
@@ -23,18 +16,21 @@ function timestampStatus(now: number, timestamp: number): string {
   return "active";
 }
 
-function resourceConfig(ctx: HandlerContext): unknown {
+async function resourceConfig(ctx: HandlerContext): Promise<unknown> {
   const type = str(ctx, "type");
-  return HA_RESOURCES.filter((r) => !type || r.type === type).map((r) => ({
-    sid: r.sid,
-    type: r.type,
-    state: r.state,
-    ...(r.max_restart !== undefined ? { max_restart: r.max_restart } : {}),
-    ...(r.max_relocate !== undefined ? { max_relocate: r.max_relocate } : {}),
-    ...(r.failback !== undefined ? { failback: r.failback ? 1 : 0 } : {}),
-    ...(r.comment !== undefined ? { comment: r.comment } : {}),
-    digest: HA_RESOURCES_DIGEST,
-  }));
+  const digest = await haResourcesDigest(ctx.cluster.ha);
+  return ctx.cluster.ha
+    .filter((r) => !type || r.type === type)
+    .map((r) => ({
+      sid: r.sid,
+      type: r.type,
+      state: r.state,
+      ...(r.max_restart !== undefined ? { max_restart: r.max_restart } : {}),
+      ...(r.max_relocate !== undefined ? { max_relocate: r.max_relocate } : {}),
+      ...(r.failback !== undefined ? { failback: r.failback ? 1 : 0 } : {}),
+      ...(r.comment !== undefined ? { comment: r.comment } : {}),
+      digest,
+    }));
 }
 
 function currentStatus(ctx: HandlerContext): unknown {
@@ -77,7 +73,7 @@ function currentStatus(ctx: HandlerContext): unknown {
     });
   }
   for (const s of services) {
-    const conf = HA_RESOURCES.find((r) => r.sid === s.sid);
+    const conf = cluster.ha.find((r) => r.sid === s.sid);
     const entry: Record<string, unknown> = {
       id: `service:${s.sid}`,
       type: "service",
