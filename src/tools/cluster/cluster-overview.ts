@@ -4,6 +4,11 @@ import { pvePath } from "../../proxmox/identifiers";
 import { bytes, percent, ratio } from "../support/format";
 import { type ClusterResource, flag, getResources, isGuest, num } from "../support/inventory";
 
+/** Nodes listed at most: each is a few hundred characters of the answer. */
+const MAX_NODES = 150;
+/** Offline nodes named in the summary at most. */
+const MAX_OFFLINE_NAMED = 50;
+
 /** One item of GET /cluster/status. */
 interface ClusterStatusItem {
   type: "cluster" | "node";
@@ -68,6 +73,7 @@ export const clusterOverview = defineTool({
       lxc: guestCounts,
       templates: z.number(),
     }),
+    hint: z.string().nullable().describe("when nodes were left out"),
   }),
   async run(_args, { pve }) {
     // Two requests whatever the cluster size, in parallel.
@@ -112,6 +118,15 @@ export const clusterOverview = defineTool({
     const guests = countGuests(resources);
     const quorate = clusterItem ? flag(clusterItem.quorate) : online.length > 0;
 
+    // Offline nodes first, so a very large cluster's answer still names every problem.
+    const listed =
+      nodes.length <= MAX_NODES
+        ? nodes
+        : [...nodes.filter((n) => !n.online), ...online].slice(0, MAX_NODES);
+    const hint =
+      listed.length < nodes.length
+        ? `Listed ${listed.length} of ${nodes.length} nodes (offline ones first); totals count all. node_status reads one node, list_guests with node its guests.`
+        : null;
     const data = {
       cluster: {
         name: clusterItem?.name ?? null,
@@ -119,20 +134,26 @@ export const clusterOverview = defineTool({
         nodesTotal: nodes.length,
         nodesOnline: online.length,
       },
-      nodes,
+      nodes: listed.sort((a, b) => a.name.localeCompare(b.name)),
       totals: {
         cpu: { used: round(cpuUsed), total: cpuTotal, fraction: ratio(cpuUsed, cpuTotal) },
         memory: { used: memUsed, total: memTotal, fraction: ratio(memUsed, memTotal) },
         storage: { ...storage, fraction: ratio(storage.used, storage.total) },
       },
       guests,
+      hint,
     };
 
     const offline = nodes.filter((n) => !n.online).map((n) => n.name);
+    const offlineText =
+      offline.length > MAX_OFFLINE_NAMED
+        ? `${offline.slice(0, MAX_OFFLINE_NAMED).join(", ")} … ${offline.length} in all`
+        : offline.join(", ");
     const summary = [
-      `Cluster ${data.cluster.name ?? "(single node)"}: ${quorate ? "quorate" : "NOT QUORATE"}, ${online.length}/${nodes.length} nodes online${offline.length ? ` (offline: ${offline.join(", ")})` : ""}.`,
+      `Cluster ${data.cluster.name ?? "(single node)"}: ${quorate ? "quorate" : "NOT QUORATE"}, ${online.length}/${nodes.length} nodes online${offline.length ? ` (offline: ${offlineText})` : ""}.`,
       `CPU ${percent(data.totals.cpu.fraction)} of ${cpuTotal} cores; memory ${bytes(memUsed)} of ${bytes(memTotal)} (${percent(data.totals.memory.fraction)}); storage ${bytes(storage.used)} of ${bytes(storage.total)} (${percent(data.totals.storage.fraction)}).`,
       `VMs: ${guests.qemu.running} running, ${guests.qemu.stopped} stopped${guests.qemu.other ? `, ${guests.qemu.other} other` : ""}. Containers: ${guests.lxc.running} running, ${guests.lxc.stopped} stopped${guests.lxc.other ? `, ${guests.lxc.other} other` : ""}. Templates: ${guests.templates}.`,
+      ...(hint ? [hint] : []),
     ].join("\n");
     return { data, summary };
   },

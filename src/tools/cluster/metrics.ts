@@ -128,6 +128,7 @@ export const metrics = defineTool({
     summary: z.record(z.string(), stats.nullable()),
     lastData: z.number().nullable().describe("time of the newest row with values"),
     capacity: z.record(z.string(), z.number().nullable()).describe("latest totals"),
+    warnings: z.array(z.string()).describe("gaps in the data"),
   }),
   async run(args, { pve }) {
     if ((args.node === undefined) === (args.guest === undefined)) {
@@ -186,6 +187,13 @@ export const metrics = defineTool({
       capacity[f] = typeof value === "number" ? value : null;
     }
 
+    const end = times[times.length - 1];
+    const warnings =
+      lastData === null
+        ? ["No data in this timeframe."]
+        : end !== undefined && end - lastData > 2 * rowStep
+          ? [`No data since ${dateTime(lastData)} (the node was down or unreachable).`]
+          : [];
     const data = {
       target,
       timeframe: args.timeframe,
@@ -197,15 +205,9 @@ export const metrics = defineTool({
       summary,
       lastData,
       capacity,
+      warnings,
     };
-    const end = times[times.length - 1];
-    const silent =
-      lastData === null
-        ? " No data in this timeframe."
-        : end !== undefined && end - lastData > 2 * rowStep
-          ? ` No data since ${dateTime(lastData)} (the node was down or unreachable).`
-          : "";
-    return { data, summary: describe(label, data) + silent };
+    return { data, summary: [describe(label, data), ...warnings].join("\n") };
   },
 });
 
@@ -237,8 +239,12 @@ function describe(
     line("disk write", "diskwrite", rate),
   ].filter(Boolean);
   const memTotal = data.capacity.memtotal ?? data.capacity.maxmem;
+  const values = [
+    ...(parts.length > 0 ? [`${parts.join("; ")}.`] : []),
+    ...(memTotal ? [`Memory total ${bytes(memTotal)}.`] : []),
+  ];
   return [
     `${label}, last ${data.timeframe} (${data.cf}): ${data.points} points every ${data.step}s from ${data.sourcePoints} rows.`,
-    `${parts.join("; ")}.${memTotal ? ` Memory total ${bytes(memTotal)}.` : ""}`,
+    ...(values.length > 0 ? [values.join(" ")] : []),
   ].join("\n");
 }

@@ -70,6 +70,7 @@ export const guestAgentInfo = defineTool({
       .nullable(),
     filesystems: z.array(filesystem),
     truncated: z.boolean().describe(`cut at ${MAX_FILESYSTEMS} filesystems`),
+    filesystemCount: z.number().describe("filesystems the agent reported"),
     unavailable: z
       .record(z.string(), z.string())
       .describe("parts the agent did not answer, and why"),
@@ -150,6 +151,7 @@ export const guestAgentInfo = defineTool({
         : null,
       filesystems,
       truncated: allFs.length > filesystems.length,
+      filesystemCount: allFs.length,
       unavailable,
     };
 

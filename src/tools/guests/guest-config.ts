@@ -10,6 +10,7 @@ import {
   type GuestConfig,
   isDiskKey,
   isNicKey,
+  nicKind,
   nicSchema,
   parseDisk,
   REDACTED,
@@ -168,7 +169,7 @@ function summarize(
       `NICs: ${data.nics
         .map(
           (n) =>
-            `${n.key} ${n.model ?? "?"} ${n.mac ?? ""} on ${n.bridge ?? "no bridge"}${n.tag !== null ? ` tag ${n.tag}` : ""}${n.firewall ? ", firewall" : ""}${n.ip ? `, ip ${n.ip}` : ""}`,
+            `${n.key} ${nicKind(n)} ${n.mac ?? ""} on ${n.bridge ?? "no bridge"}${n.tag !== null ? ` tag ${n.tag}` : ""}${n.firewall ? ", firewall" : ""}${n.ip ? `, ip ${n.ip}` : ""}`,
         )
         .join("; ")}.`,
     );

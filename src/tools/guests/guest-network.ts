@@ -4,7 +4,7 @@ import { ProxmoxError } from "../../proxmox/errors";
 import { pvePath } from "../../proxmox/identifiers";
 import { agentProblem } from "../support/guest-agent";
 import { guestArg, guestIdentityFields, guestLabel, resolveGuest } from "../support/guests";
-import { configNics, type GuestConfig, nicSchema } from "../support/pve-config";
+import { configNics, type GuestConfig, nicKind, nicSchema } from "../support/pve-config";
 
 /** An interface of GET .../agent/network-get-interfaces (result) or .../lxc/{vmid}/interfaces. */
 interface RawInterface {
@@ -178,7 +178,7 @@ export const guestNetwork = defineTool({
     const lines = [`${label} on ${node} (${guest.status}): ${nics.length} NIC(s).`];
     for (const nic of nics) {
       lines.push(
-        `${nic.key}: ${nic.model ?? "?"} ${nic.mac ?? "no MAC"} on ${nic.bridge ?? "no bridge"}${nic.tag !== null ? ` VLAN ${nic.tag}` : ""}${nic.firewall ? ", firewall on" : ""}${nic.rate !== null ? `, limit ${nic.rate} MB/s` : ""}${nic.linkDown ? ", link down" : ""}${available ? ` -> ${nic.guestInterface ?? "not seen in guest"}: ${show(nic.addresses)}` : ""}`,
+        `${nic.key}: ${nicKind(nic)} ${nic.mac ?? "no MAC"} on ${nic.bridge ?? "no bridge"}${nic.tag !== null ? ` VLAN ${nic.tag}` : ""}${nic.firewall ? ", firewall on" : ""}${nic.rate !== null ? `, limit ${nic.rate} MB/s` : ""}${nic.linkDown ? ", link down" : ""}${available ? ` -> ${nic.guestInterface ?? "not seen in guest"}: ${show(nic.addresses)}` : ""}`,
       );
     }
     for (const other of otherInterfaces)

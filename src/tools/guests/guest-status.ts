@@ -2,8 +2,15 @@ import { z } from "zod";
 import { defineTool } from "../../mcp/tool";
 import { pvePath } from "../../proxmox/identifiers";
 import { bytes, duration, percent, ratio } from "../support/format";
-import { guestArg, guestLabel, resolveGuest } from "../support/guests";
-import { flag, num, parseTags, text } from "../support/inventory";
+import { findGuest, guestArg, guestLabel } from "../support/guests";
+import {
+  type ClusterResource,
+  flag,
+  getResources,
+  isGuest,
+  parseTags,
+  text,
+} from "../support/inventory";
 
 /** GET /nodes/{node}/{qemu|lxc}/{vmid}/status/current (the fields we use). */
 interface CurrentStatus {
@@ -51,19 +58,19 @@ export const guestStatus = defineTool({
       qmpstatus: z.string().nullable().describe("VMs: QEMU's state (running, paused ...)"),
       template: z.boolean(),
       tags: z.array(z.string()),
-      cpu: z.number(),
-      cpus: z.number(),
-      mem: z.number(),
-      maxmem: z.number(),
-      disk: z.number().describe("measured for containers only (0 for VMs)"),
-      maxdisk: z.number(),
+      cpu: z.number().nullable(),
+      cpus: z.number().nullable(),
+      mem: z.number().nullable(),
+      maxmem: z.number().nullable(),
+      disk: z.number().nullable().describe("measured for containers only (0 for VMs)"),
+      maxdisk: z.number().nullable(),
       swap: z.number().nullable(),
       maxswap: z.number().nullable(),
-      netin: z.number(),
-      netout: z.number(),
-      diskread: z.number(),
-      diskwrite: z.number(),
-      uptime: z.number(),
+      netin: z.number().nullable(),
+      netout: z.number().nullable(),
+      diskread: z.number().nullable(),
+      diskwrite: z.number().nullable(),
+      uptime: z.number().nullable(),
       pid: z.number().nullable(),
       ha: z.object({
         managed: z.boolean(),
@@ -75,11 +82,22 @@ export const guestStatus = defineTool({
       runningQemu: z.string().nullable(),
       runningMachine: z.string().nullable(),
     })
-    .describe("cpu 0-1 of its vCPUs; bytes; seconds; net/disk counters since start"),
+    .describe(
+      "cpu 0-1 of its vCPUs; bytes; seconds; net/disk counters since start; null = unknown",
+    ),
   async run(args, { pve }) {
-    const guest = await resolveGuest(pve, args.guest);
+    const resources = await getResources(pve, "vm");
+    const guest = findGuest(resources, args.guest);
     const { node, vmid, type } = guest;
     const s = await pve.get<CurrentStatus>(pvePath`/nodes/${node}/${type}/${vmid}/status/current`);
+    // Unknown is not zero: a counter status/current leaves out comes from the inventory when
+    // that has it, else it stays null.
+    const r: Partial<ClusterResource> = resources.find((x) => isGuest(x) && x.vmid === vmid) ?? {};
+    const known = (...values: unknown[]): number | null => {
+      for (const value of values)
+        if (typeof value === "number" && Number.isFinite(value)) return value;
+      return null;
+    };
     const data = {
       vmid,
       name: text(s.name) ?? guest.name,
@@ -89,19 +107,19 @@ export const guestStatus = defineTool({
       qmpstatus: text(s.qmpstatus),
       template: flag(s.template) || guest.template,
       tags: parseTags(s.tags),
-      cpu: num(s.cpu),
-      cpus: num(s.cpus),
-      mem: num(s.mem),
-      maxmem: num(s.maxmem),
-      disk: num(s.disk),
-      maxdisk: num(s.maxdisk),
-      swap: type === "lxc" ? num(s.swap) : null,
-      maxswap: type === "lxc" ? num(s.maxswap) : null,
-      netin: num(s.netin),
-      netout: num(s.netout),
-      diskread: num(s.diskread),
-      diskwrite: num(s.diskwrite),
-      uptime: num(s.uptime),
+      cpu: known(s.cpu, r.cpu),
+      cpus: known(s.cpus, r.maxcpu),
+      mem: known(s.mem, r.mem),
+      maxmem: known(s.maxmem, r.maxmem),
+      disk: known(s.disk, r.disk),
+      maxdisk: known(s.maxdisk, r.maxdisk),
+      swap: type === "lxc" ? known(s.swap) : null,
+      maxswap: type === "lxc" ? known(s.maxswap) : null,
+      netin: known(s.netin, r.netin),
+      netout: known(s.netout, r.netout),
+      diskread: known(s.diskread, r.diskread),
+      diskwrite: known(s.diskwrite, r.diskwrite),
+      uptime: known(s.uptime, r.uptime),
       pid: typeof s.pid === "number" ? s.pid : null,
       ha: {
         managed: flag(s.ha?.managed),
@@ -120,16 +138,16 @@ export const guestStatus = defineTool({
         ? `${data.status} (QEMU: ${data.qmpstatus})`
         : data.status;
     const lines = [
-      `${label} on ${node}: ${state}${running ? ` for ${duration(data.uptime)}` : ""}${data.template ? ", template" : ""}${data.lock ? `, locked (${data.lock})` : ""}.`,
+      `${label} on ${node}: ${state}${running && data.uptime !== null ? ` for ${duration(data.uptime)}` : ""}${data.template ? ", template" : ""}${data.lock ? `, locked (${data.lock})` : ""}.`,
     ];
     if (running) {
       lines.push(
-        `CPU ${percent(data.cpu)} of ${data.cpus} vCPUs; memory ${bytes(data.mem)} of ${bytes(data.maxmem)} (${percent(ratio(data.mem, data.maxmem))})${type === "lxc" ? `; root disk ${bytes(data.disk)} of ${bytes(data.maxdisk)}` : ""}.`,
-        `Since start: network in ${bytes(data.netin)}, out ${bytes(data.netout)}; disk read ${bytes(data.diskread)}, written ${bytes(data.diskwrite)}.`,
+        `CPU ${or(data.cpu, percent)} of ${or(data.cpus, String)} vCPUs; memory ${or(data.mem, bytes)} of ${or(data.maxmem, bytes)}${data.mem !== null && data.maxmem ? ` (${percent(ratio(data.mem, data.maxmem))})` : ""}${type === "lxc" ? `; root disk ${or(data.disk, bytes)} of ${or(data.maxdisk, bytes)}` : ""}.`,
+        `Since start: network in ${or(data.netin, bytes)}, out ${or(data.netout, bytes)}; disk read ${or(data.diskread, bytes)}, written ${or(data.diskwrite, bytes)}.`,
       );
     } else {
       lines.push(
-        `Configured: ${data.cpus} vCPUs, ${bytes(data.maxmem)} memory, ${bytes(data.maxdisk)} boot disk.`,
+        `Configured: ${or(data.cpus, String)} vCPUs, ${or(data.maxmem, bytes)} memory, ${or(data.maxdisk, bytes)} boot disk.`,
       );
     }
     const extras = [
@@ -142,3 +160,8 @@ export const guestStatus = defineTool({
     return { data, summary: lines.join("\n") };
   },
 });
+
+/** A value for the summary, or "unknown" when Proxmox did not report it. */
+function or(value: number | null, show: (v: number) => string): string {
+  return value === null ? "unknown" : show(value);
+}

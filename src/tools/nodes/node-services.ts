@@ -49,6 +49,7 @@ export const nodeServices = defineTool({
       )
       .describe("systemd sub-state, active state, unit file state"),
     problems: z.array(z.string()).describe("failed, or enabled but not active"),
+    warnings: z.array(z.string()),
   }),
   async run(args, { pve }) {
     const node = parseNodeName(args.node);
@@ -77,7 +78,14 @@ export const nodeServices = defineTool({
       )
       .map((s) => s.service);
     const clockOffset = num(time.time) - now;
+    const skewed = Math.abs(clockOffset) > SKEW_TOLERANCE;
+    const warnings = skewed
+      ? [
+          `Clock is ${Math.abs(clockOffset)} s ${clockOffset > 0 ? "ahead of" : "behind"} this server: check time sync (chrony).`,
+        ]
+      : [];
     const data = {
+      warnings,
       node,
       time: num(time.time),
       timezone: time.timezone ?? "UTC",
@@ -87,10 +95,7 @@ export const nodeServices = defineTool({
       problems,
     };
     const running = list.filter((s) => s.state === "running").length;
-    const skew =
-      Math.abs(clockOffset) > SKEW_TOLERANCE
-        ? ` Clock is ${Math.abs(clockOffset)} s ${clockOffset > 0 ? "ahead of" : "behind"} this server: check time sync (chrony).`
-        : " Clock in sync with this server.";
+    const skew = skewed ? ` ${warnings[0]}` : " Clock in sync with this server.";
     const lines = [
       `${node}: ${running} of ${list.length} services running.${problems.length ? ` PROBLEMS: ${problems.join(", ")}.` : " No failed services."}`,
       `Time ${dateTime(data.time)} (${data.timezone}, UTC${data.utcOffset >= 0 ? "+" : "-"}${Math.abs(data.utcOffset) / 3600}h).${skew}`,

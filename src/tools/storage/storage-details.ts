@@ -3,6 +3,7 @@ import { defineTool } from "../../mcp/tool";
 import { parseStorageId, pvePath } from "../../proxmox/identifiers";
 import { storageArg } from "../support/args";
 import { flag, getResources } from "../support/inventory";
+import { REDACTED } from "../support/pve-config";
 import {
   contentTypes,
   type StorageConfig,
@@ -14,6 +15,13 @@ import { locationOf, locationText, usageText } from "./list-storage";
 
 /** Keys shown elsewhere in the answer, or meaningless to a reader. */
 const NOT_OPTIONS = new Set(["storage", "type", "content", "shared", "disable", "nodes", "digest"]);
+
+/**
+ * Options whose value may be a credential. PVE keeps its own secrets (CIFS/PBS passwords,
+ * encryption keys) out of storage.cfg, but third-party plugins may not; a fingerprint or
+ * public key is no secret, yet a name alone cannot tell, so anything key-like is hidden.
+ */
+const SECRET_OPTION = /pass|secret|key|token|credential|auth|cookie|private|cert/i;
 
 export const storageDetails = defineTool({
   name: "storage_details",
@@ -33,7 +41,10 @@ export const storageDetails = defineTool({
     enabled: z.boolean(),
     nodes: z.array(z.string()).nullable().describe("null: all nodes"),
     location: z.record(z.string(), z.string()),
-    options: z.record(z.string(), z.union([z.string(), z.number()])).describe("other options, raw"),
+    options: z
+      .record(z.string(), z.union([z.string(), z.number()]))
+      .describe(`other options; secret-like ones as ${REDACTED}`),
+    redacted: z.array(z.string()).describe(`options shown as ${REDACTED}`),
     perNode: z
       .array(
         z.object({
@@ -65,9 +76,14 @@ export const storageDetails = defineTool({
       ]);
     }
     const options: Record<string, string | number> = {};
+    const redacted: string[] = [];
     for (const [key, value] of Object.entries(config ?? {})) {
       if (NOT_OPTIONS.has(key) || key in locationOf(config)) continue;
-      if (typeof value === "string" || typeof value === "number") options[key] = value;
+      if (typeof value !== "string" && typeof value !== "number") continue;
+      if (SECRET_OPTION.test(key)) {
+        options[key] = REDACTED;
+        redacted.push(key);
+      } else options[key] = value;
     }
     const perNode = lines.map((r) => {
       const u = usageOf(r, r.node ?? "");
@@ -82,6 +98,7 @@ export const storageDetails = defineTool({
       nodes: config?.nodes ? contentTypes(config.nodes) : null,
       location: locationOf(config),
       options,
+      redacted,
       perNode,
     };
     const where = locationText(data.location);
@@ -96,6 +113,7 @@ export const storageDetails = defineTool({
           ]
         : []),
       ...perNode.map((u) => usageText(u)),
+      ...(redacted.length > 0 ? [`Redacted: ${redacted.join(", ")}.`] : []),
     ].join("\n");
     return { data, summary };
   },

@@ -24,6 +24,8 @@ export interface ClusterResource {
   uptime?: number;
   netin?: number;
   netout?: number;
+  diskread?: number;
+  diskwrite?: number;
   storage?: string;
   shared?: number | boolean;
   content?: string;

@@ -171,6 +171,14 @@ export function parseNic(type: GuestType, key: string, value: string, ipconfig?:
   };
 }
 
+/**
+ * A NIC's kind for a summary: the model (VMs), or the interface name in the guest and the
+ * type (containers, e.g. "eth0 veth"); "?" only when the config says neither.
+ */
+export function nicKind(nic: Pick<GuestNic, "model" | "name">): string {
+  return [nic.name, nic.model].filter((part) => part !== null && part !== "").join(" ") || "?";
+}
+
 /** The NICs of a config, in index order. */
 export function configNics(type: GuestType, config: GuestConfig): GuestNic[] {
   return Object.keys(config)

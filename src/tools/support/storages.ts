@@ -79,6 +79,8 @@ export interface ReadSpot {
   node: NodeName;
   shared: boolean;
   content: string[];
+  /** Shared storage: other online nodes that have it, tried in turn when `node` fails. */
+  fallbacks: NodeName[];
 }
 
 /** A storage (on a node) that could not be read, and why. */
@@ -111,15 +113,16 @@ export function readSpots(
     const shared = sorted.some((r) => flag(r.shared));
     const available = sorted.filter((r) => r.status === "available");
     const storage = parseStorageId(id);
-    const spot = (r: ClusterResource): ReadSpot => ({
+    const spot = (r: ClusterResource, fallbacks: ClusterResource[] = []): ReadSpot => ({
       storage,
       node: parseNodeName(r.node),
       shared,
       content: contentTypes(r.content),
+      fallbacks: fallbacks.map((f) => parseNodeName(f.node)),
     });
     if (shared) {
-      const first = available[0];
-      if (first) spots.push(spot(first));
+      const [first, ...others] = available;
+      if (first) spots.push(spot(first, others));
       else skipped.push({ storage: id, node: null, reason: "not available on any online node" });
       continue;
     }
@@ -163,9 +166,7 @@ export async function readAll(
 }> {
   const room = fanOutRoom(pve);
   const toRead = spots.slice(0, room);
-  const settled = await Promise.allSettled(
-    toRead.map((spot) => readContent(pve, spot, params(spot))),
-  );
+  const settled = await Promise.allSettled(toRead.map((spot) => readAnywhere(pve, spot, params)));
   const results: { spot: ReadSpot; volumes: StorageVolume[] }[] = [];
   const failed: Skipped[] = [];
   settled.forEach((outcome, i) => {
@@ -184,6 +185,46 @@ export async function readAll(
   });
   return { results, failed, unread: spots.slice(room) };
 }
+
+/**
+ * Reads one spot; a shared storage whose node fails (offline since the inventory, a hung
+ * mount there) is tried on its other online nodes while the request budget allows.
+ */
+async function readAnywhere(
+  pve: ProxmoxClient,
+  spot: ReadSpot,
+  params: (spot: ReadSpot) => { content?: string; vmid?: number },
+): Promise<StorageVolume[]> {
+  const tried: string[] = [];
+  let last: unknown;
+  for (const node of [spot.node, ...spot.fallbacks]) {
+    if (tried.length > 0 && pve.requestsLeft < 1) break;
+    const here = { ...spot, node };
+    try {
+      return await readContent(pve, here, params(here));
+    } catch (error) {
+      // A missing privilege or a bad parameter fails the same way on every node.
+      if (error instanceof ProxmoxError && !RETRY_ELSEWHERE.has(error.kind)) throw error;
+      tried.push(node);
+      last = error;
+    }
+  }
+  if (tried.length > 1 && (last instanceof ProxmoxError || last instanceof ToolError)) {
+    throw new ToolError(`read on ${tried.join(", ")} failed; last: ${last.message}`);
+  }
+  throw last;
+}
+
+/** Failures that another node may not have. */
+const RETRY_ELSEWHERE = new Set([
+  "wrong_node",
+  "node_unreachable",
+  "upstream",
+  "timeout",
+  "network",
+  "not_found",
+  "unexpected_response",
+]);
 
 /** Spots left unread for the request budget, as `skipped` entries saying how to read them. */
 export function unreadSkips(unread: readonly ReadSpot[], how: string): Skipped[] {

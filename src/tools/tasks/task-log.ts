@@ -60,7 +60,8 @@ export const taskLog = defineTool({
     }
     const lines: LogLine[] = [];
     let chars = 0;
-    for (const line of page.data) {
+    // Proxmox may send more than asked for; the answer holds at most `limit` lines.
+    for (const line of page.data.slice(0, args.limit)) {
       chars += line.t.length + 8;
       if (chars > MAX_CHARS && lines.length > 0) break;
       lines.push({ n: line.n, t: line.t });

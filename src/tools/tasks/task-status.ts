@@ -51,6 +51,7 @@ export const taskStatus = defineTool({
     exitstatus: z.string().nullable().describe("OK, WARNINGS: n or the error"),
     polls: z.number(),
     waited: z.number().describe("seconds"),
+    next: z.string().nullable().describe("what to do next"),
   }),
   async run(args, { pve, progress }) {
     // The node comes from the UPID itself: the task can only be read where it ran.
@@ -82,6 +83,11 @@ export const taskStatus = defineTool({
     const waited = Math.round((Date.now() - started) / 1000);
     const done = status.status === "stopped";
     const exitstatus = done ? (status.exitstatus ?? "unknown") : null;
+    const next = done
+      ? exitstatus === "OK"
+        ? null
+        : "task_log shows why."
+      : `${budgetSpent ? `Stopped after ${polls} polls, the most one call may make. ` : ""}Call again with wait_seconds to wait for it.`;
     const data = {
       node: task.node,
       type: status.type ?? task.type,
@@ -94,11 +100,10 @@ export const taskStatus = defineTool({
       exitstatus,
       polls,
       waited: args.wait_seconds > 0 ? waited : 0,
+      next,
     };
     const what = `Task ${data.type}${data.id ? ` ${data.id}` : ""} on ${data.node} (by ${data.user}, started ${dateTime(data.starttime)})`;
-    const summary = done
-      ? `${what} finished: ${data.ok ? "OK" : exitstatus}.${data.ok ? "" : " task_log shows why."}`
-      : `${what} is still running${args.wait_seconds > 0 ? ` after waiting ${waited}s` : ""}${budgetSpent ? ` (stopped after ${polls} polls, the most one call may make)` : ""}. Call again with wait_seconds to wait for it.`;
+    const summary = `${what} ${done ? `finished: ${data.ok ? "OK" : exitstatus}.` : `is still running${args.wait_seconds > 0 ? ` after waiting ${waited}s` : ""}.`}${next ? ` ${next}` : ""}`;
     return { data, summary };
   },
 });
