@@ -24,7 +24,9 @@ function createProvider(config: AppConfig): OAuthProvider<Env> {
     // Registrations nobody signs in with expire after a day; see src/auth/client-lifetime.ts.
     clientRegistrationTTL: UNUSED_CLIENT_TTL_S,
     scopesSupported: [...SCOPES],
-    requiredScopes: ["pve:read"],
+    // Every scope is advertised, so clients ask for all of them; each person still gets no more
+    // than their role allows (grantedScopes). Advertising only pve:read left admins with viewer tools.
+    requiredScopes: [...SCOPES],
     resourceMetadata: {
       resource: config.resource,
       authorization_servers: [config.publicOrigin],

@@ -62,7 +62,7 @@ describe("discovery", () => {
     ).json<{ resource: string; authorization_servers: string[]; scopes_supported: string[] }>();
     expect(resource.resource).toBe(MCP_URL);
     expect(resource.authorization_servers).toEqual([ORIGIN]);
-    expect(resource.scopes_supported).toEqual(["pve:read"]);
+    expect(resource.scopes_supported).toEqual(["pve:read", "pve:operate", "pve:admin"]);
     const server = await (
       await workerFetch(`${ORIGIN}/.well-known/oauth-authorization-server`)
     ).json<Record<string, unknown>>();

@@ -93,6 +93,7 @@ export async function toolHarness(
         upstreamRequests: recorded.reduce((sum, r) => sum + r.upstreamRequests, 0),
         recent: recorded.slice(-limit).reverse(),
       }),
+      recentPlans: async () => [],
     } as unknown as DurableObjectStub<McpSession>,
   });
   const client = await connectClient(server);

@@ -12,11 +12,24 @@ const call = z.object({
   durationMs: z.number(),
 });
 
+const change = z.object({
+  plan_id: z.string(),
+  at: z.number().describe("planned, unix ms"),
+  effect: z.string(),
+  risk: z.string(),
+  state: z
+    .string()
+    .describe("planned, applying, applied, succeeded, failed, refused, expired, unknown"),
+  approval: z.string(),
+  upid: z.string().nullable(),
+  result: z.string().nullable(),
+});
+
 export const sessionInfo = defineTool({
   name: "session_info",
   title: "Who am I and what did this session do",
   description:
-    "Your identity, role and scopes on this server, and the recent tool calls made in this connection (newest first).",
+    "Your identity, role and scopes on this server, the recent tool calls made in this connection and the changes planned or applied in it, with their current state (newest first).",
   scope: "pve:read",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: z.object({
@@ -40,9 +53,20 @@ export const sessionInfo = defineTool({
       upstreamRequests: z.number(),
       recent: z.array(call),
     }),
+    changes: z.array(change),
   }),
   async run({ limit }, { identity, scopes, session }) {
-    const summary = await session.summary(limit);
+    const [summary, plans] = await Promise.all([session.summary(limit), session.recentPlans(10)]);
+    const changes = plans.map((plan) => ({
+      plan_id: plan.id,
+      at: plan.createdAt,
+      effect: plan.effect,
+      risk: plan.risk,
+      state: plan.state,
+      approval: plan.approval,
+      upid: plan.upid ?? null,
+      result: plan.result ?? null,
+    }));
     const role = roleFromScopes(scopes) ?? identity.role;
     const data = {
       user: { id: identity.userId, name: identity.name, signIn: identity.signIn },
@@ -50,6 +74,7 @@ export const sessionInfo = defineTool({
       scopes: [...scopes],
       clientId: identity.clientId,
       session: summary,
+      changes,
     };
     const recent = summary.recent
       .slice(0, 5)
@@ -57,7 +82,7 @@ export const sessionInfo = defineTool({
       .join(", ");
     return {
       data,
-      summary: `${identity.name} (${role}; scopes ${scopes.join(" ")}). This session: ${summary.totalCalls} earlier calls, ${summary.failedCalls} failed, ${summary.upstreamRequests} Proxmox requests.${recent ? ` Recent: ${recent}.` : ""}`,
+      summary: `${identity.name} (${role}; scopes ${scopes.join(" ")}). This session: ${summary.totalCalls} earlier calls, ${summary.failedCalls} failed, ${summary.upstreamRequests} Proxmox requests.${recent ? ` Recent: ${recent}.` : ""}${changes.length > 0 ? ` Changes: ${changes.map((c) => `${c.effect} (${c.state})`).join("; ")}.` : ""}`,
     };
   },
 });
