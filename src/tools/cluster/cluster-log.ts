@@ -54,6 +54,7 @@ export const clusterLog = defineTool({
     returned: z.number(),
     nextStart: z.number().nullable().describe("null: no older entries"),
     truncated: z.boolean().describe("older entries may exist"),
+    hint: z.string().nullable(),
   }),
   async run(args, { pve }) {
     // PVE returns the newest `max` entries: the page is the tail of those.
@@ -84,12 +85,12 @@ export const clusterLog = defineTool({
     const olderExist = raw.length >= max && !reachedSince;
     const end = args.start + page.returned;
     const nextStart = page.truncated || (olderExist && page.returned > 0) ? end : null;
-    const empty =
+    const hint =
       raw.length === 0
-        ? " The log is empty for this token: without Sys.Syslog on / Proxmox shows only entries about the token's own user."
-        : "";
+        ? "The log is empty for this token: without Sys.Syslog on / Proxmox shows only entries about the token's own user."
+        : null;
     const range = args.start > 0 ? ` after the newest ${args.start}` : "";
-    const header = `${page.returned} cluster log entr${page.returned === 1 ? "y" : "ies"}${since === undefined ? "" : ` since ${dateTime(since)}`}${range}, newest first.${nextStart === null ? "" : ` Older entries exist: next start=${nextStart}, or narrow since.`}${empty}`;
+    const header = `${page.returned} cluster log entr${page.returned === 1 ? "y" : "ies"}${since === undefined ? "" : ` since ${dateTime(since)}`}${range}, newest first.${nextStart === null ? "" : ` Older entries exist: next start=${nextStart}, or narrow since.`}${hint ? ` ${hint}` : ""}`;
     return {
       data: {
         entries: page.rows,
@@ -97,6 +98,7 @@ export const clusterLog = defineTool({
         returned: page.returned,
         nextStart,
         truncated: nextStart !== null,
+        hint,
       },
       summary: [header, ...page.lines].join("\n"),
     };

@@ -185,6 +185,14 @@ interface Parts {
   /** The list start/limit paged; null in the overview when the rules are not read. */
   paged: Page<unknown> | null;
   truncated: boolean;
+  /** Calls that read what this answer left out, e.g. "section=aliases start=50". */
+  next: string[];
+  notRead: NotRead[];
+}
+
+interface NotRead {
+  what: string;
+  why: string;
 }
 
 const how = (section: Section, name?: string) => (next: number) =>
@@ -196,8 +204,15 @@ interface MemberKind<Raw, Out extends object> {
   path(name: FirewallName): PvePath;
   /** This kind's share of the page budget, split between the members read. */
   share: number;
+  /** "security group" or "IP set", for notRead. */
+  label: string;
+  section: Section;
   failed(name: string, reason: string): { row: Out; line: string };
-  read(name: string, raw: Raw[], chars: number): { row: Out; lines: string[]; truncated: boolean };
+  read(
+    name: string,
+    raw: Raw[],
+    chars: number,
+  ): { row: Out; lines: string[]; truncated: boolean; next?: string };
 }
 
 /**
@@ -211,7 +226,13 @@ async function readMembers<Raw, Out extends object>(
   list: RawNamed[],
   room: number,
   kind: MemberKind<Raw, Out>,
-): Promise<{ list: Out[]; lines: string[]; truncated: boolean }> {
+): Promise<{
+  list: Out[];
+  lines: string[];
+  truncated: boolean;
+  next: string[];
+  notRead: NotRead[];
+}> {
   const fetched = list.slice(0, room);
   const settled = await Promise.allSettled(
     // async: a name PVE should never send becomes this member's failure, not the call's.
@@ -220,25 +241,32 @@ async function readMembers<Raw, Out extends object>(
   const chars = Math.floor((PAGE_CHARS * kind.share) / Math.max(1, fetched.length));
   const rows: Out[] = [];
   const lines: string[] = [];
+  const next: string[] = [];
+  const notRead: NotRead[] = [];
   let truncated = fetched.length < list.length;
   list.forEach((item, i) => {
     const name = kind.nameOf(item) ?? "";
     const outcome = settled[i];
     if (outcome?.status !== "fulfilled") {
-      const reason = outcome
-        ? ` (${outcome.reason instanceof Error ? outcome.reason.message : "read failed"})`
-        : "";
-      const failed = kind.failed(name, reason);
+      const why = outcome
+        ? outcome.reason instanceof Error
+          ? outcome.reason.message
+          : "read failed"
+        : "request budget: more than one call may read";
+      const failed = kind.failed(name, ` (${why})`);
       rows.push(withComment(failed.row, item.comment));
       lines.push(failed.line);
+      notRead.push({ what: `${kind.label} ${name}`, why });
+      next.push(`section=${kind.section} name=${name}`);
       return;
     }
     const read = kind.read(name, outcome.value, chars);
     truncated ||= read.truncated;
+    if (read.next) next.push(read.next);
     rows.push(withComment(read.row, item.comment));
     lines.push(...read.lines);
   });
-  return { list: rows, lines, truncated };
+  return { list: rows, lines, truncated, next, notRead };
 }
 
 /** The security groups' rules: as many groups as the request budget allows. */
@@ -247,6 +275,8 @@ function readGroups(pve: ProxmoxClient, level: Level, list: RawNamed[], room: nu
     nameOf: (g) => g.group,
     path: (name) => (level.group as (n: string) => PvePath)(name),
     share: SHARE.groups,
+    label: "security group",
+    section: "group",
     failed: (name, reason) => ({
       row: { name, rules: null, ruleCount: null },
       line: `Security group ${name}: rules not fetched${reason}; section=group name=${name} reads them.`,
@@ -262,6 +292,7 @@ function readGroups(pve: ProxmoxClient, level: Level, list: RawNamed[], room: nu
           ...page.lines,
         ],
         truncated: page.truncated,
+        ...(page.nextStart === null ? {} : { next: how("group", name)(page.nextStart) }),
       };
     },
   });
@@ -273,6 +304,8 @@ function readIpSets(pve: ProxmoxClient, level: Level, list: RawNamed[], room: nu
     nameOf: (s) => s.name,
     path: (name) => (level.ipset as (n: string) => PvePath)(name),
     share: SHARE.ipsets,
+    label: "IP set",
+    section: "ipset",
     failed: (name, reason) => ({
       row: { name, entries: null, entryCount: null },
       line: `IP set ${name}: not fetched${reason}; section=ipset name=${name} reads it.`,
@@ -286,6 +319,7 @@ function readIpSets(pve: ProxmoxClient, level: Level, list: RawNamed[], room: nu
           `IP set ${name}: ${page.lines.join(", ") || "empty"}${page.truncated ? ` … ${entries.length} entries in all; section=ipset name=${name} pages them` : ""}`,
         ],
         truncated: page.truncated,
+        ...(page.truncated ? { next: `section=ipset name=${name}` } : {}),
       };
     },
   });
@@ -310,17 +344,19 @@ async function readParts(
 ): Promise<Parts> {
   const { section } = args;
   const whole = { start: args.start, limit: args.limit };
-  const none = { rules: null, groups: null, aliases: null, ipsets: null };
+  const none = { rules: null, groups: null, aliases: null, ipsets: null, notRead: [] };
+  const nextOf = (page: Page<unknown>, name?: string) =>
+    page.nextStart === null ? [] : [how(section, name)(page.nextStart)];
 
   if (section === "rules") {
     const rules = (await pve.get<RawRule[]>(level.rules)).map(cleanRule);
     const page = pageOf(rules, { ...whole, line: describeRule });
-    return { ...none, rules: page, paged: page, truncated: page.truncated };
+    return { ...none, rules: page, paged: page, truncated: page.truncated, next: nextOf(page) };
   }
   if (section === "aliases") {
     const aliases = (await pve.get<RawNamed[]>(level.aliases as PvePath)).map(cleanAlias);
     const page = pageOf(aliases, { ...whole, line: (a) => `  ${a.name}=${a.cidr}` });
-    return { ...none, aliases: page, paged: page, truncated: page.truncated };
+    return { ...none, aliases: page, paged: page, truncated: page.truncated, next: nextOf(page) };
   }
   if (section === "group" || section === "ipset") {
     const name = parseFirewallName(args.name);
@@ -341,6 +377,7 @@ async function readParts(
         groups: { list: [group], lines: [head.trimEnd(), ...page.lines] },
         paged: page,
         truncated: page.truncated,
+        next: nextOf(page, name),
       };
     }
     const entries = (await pve.get<RawNamed[]>((level.ipset as (n: string) => PvePath)(name))).map(
@@ -357,6 +394,7 @@ async function readParts(
       ipsets: { list: [set], lines: [head.trimEnd(), page.lines.join(", ")] },
       paged: page,
       truncated: page.truncated,
+      next: nextOf(page, name),
     };
   }
 
@@ -393,6 +431,13 @@ async function readParts(
     paged: rules,
     truncated:
       rules.truncated || aliases.truncated || groups?.truncated === true || ipsets.truncated,
+    next: [
+      ...(rules.nextStart === null ? [] : [how("rules")(rules.nextStart)]),
+      ...(groups?.next ?? []),
+      ...(aliases.nextStart === null ? [] : [how("aliases")(aliases.nextStart)]),
+      ...ipsets.next,
+    ],
+    notRead: [...(groups?.notRead ?? []), ...ipsets.notRead],
   };
 }
 
@@ -449,6 +494,8 @@ export const firewall = defineTool({
     aliases: z.array(alias).nullable(),
     ipsets: z.array(ipset).nullable(),
     ...pageFields,
+    next: z.array(z.string()).describe("arguments that read what was left out"),
+    notRead: z.array(z.object({ what: z.string(), why: z.string() })),
   }),
   async run(args, { pve }) {
     const { section } = args;
@@ -516,6 +563,8 @@ export const firewall = defineTool({
         aliases: null,
         ipsets: null,
         ...pageData(rules),
+        next: rules.nextStart === null ? [] : [how("rules")(rules.nextStart)],
+        notRead: [],
       };
       const parts: Parts = {
         rules,
@@ -524,6 +573,8 @@ export const firewall = defineTool({
         ipsets: null,
         paged: rules,
         truncated: rules.truncated,
+        next: rules.nextStart === null ? [] : [how("rules")(rules.nextStart)],
+        notRead: [],
       };
       return { data, summary: summarize(`Node ${node}`, data, parts, section) };
     }
@@ -613,6 +664,8 @@ function partsData(parts: Parts) {
     returned: paged?.returned ?? 0,
     nextStart: paged?.nextStart ?? null,
     truncated: parts.truncated,
+    next: parts.next,
+    notRead: parts.notRead,
   };
 }
 
