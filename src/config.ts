@@ -72,3 +72,33 @@ export function loadConfig(env: ConfigEnv): AppConfig {
     allowedOriginHostnames: [url.hostname, ...list(env.EXTRA_ALLOWED_ORIGINS)],
   };
 }
+
+/**
+ * The environment one request is served with. A local server is reached under
+ * several loopback spellings (localhost, 127.0.0.1, [::1]), and OAuth binds
+ * every token to one resource URL: a client that connects to
+ * `http://127.0.0.1:8787/mcp` while the server names itself
+ * `http://localhost:8787` finds no metadata for its URL and gets tokens
+ * for another audience. So when PUBLIC_ORIGIN is loopback, a request on another
+ * loopback spelling is served as its own origin: its metadata, sign-in and
+ * tokens all name the address the client used. Deployed servers (PUBLIC_ORIGIN
+ * not loopback) are never affected, whatever Host a request claims.
+ */
+export function envForRequest<E extends ConfigEnv>(env: E, request: Request): E {
+  const configured = env.PUBLIC_ORIGIN?.trim();
+  if (!configured || !URL.canParse(configured)) return env;
+  const publicUrl = new URL(configured);
+  const requestUrl = new URL(request.url);
+  if (
+    requestUrl.origin === publicUrl.origin ||
+    requestUrl.protocol !== publicUrl.protocol ||
+    !isLoopbackHostname(publicUrl.hostname) ||
+    !isLoopbackHostname(requestUrl.hostname)
+  ) {
+    return env;
+  }
+  // A copy without OAUTH_PROVIDER: the provider keeps its helpers on the env it
+  // is given and would otherwise hand this origin the configured origin's.
+  const { OAUTH_PROVIDER: _helpers, ...rest } = env as E & { OAUTH_PROVIDER?: unknown };
+  return { ...rest, PUBLIC_ORIGIN: requestUrl.origin } as unknown as E;
+}

@@ -6,7 +6,9 @@ import {
 import { type AppConfig, ConfigError } from "../config";
 import type { Env } from "../env";
 import { isLoopbackHostname } from "../loopback";
+import { keepAuthorizedClient } from "./client-lifetime";
 import { consentPage } from "./consent-page";
+import { requirePkce } from "./pkce";
 import { CONSENT_POLICY, errorPage, htmlResponse } from "./html";
 import { DEV_USER, type GrantProps } from "./identity";
 import { OidcError } from "./oidc";
@@ -76,7 +78,7 @@ export function decideConsent(request: Request, env: Env, config: AppConfig): Pr
 
 async function showDevConsent(request: Request, env: Env): Promise<Response> {
   const oauth = env.OAUTH_PROVIDER;
-  const authRequest = await oauth.parseAuthRequest(request);
+  const authRequest = requirePkce(await oauth.parseAuthRequest(request));
   const details = await oauth.describeConsent(authRequest);
   const consent = await oauth.beginConsent(authRequest);
   const html = consentPage({
@@ -120,6 +122,7 @@ async function decideDevConsent(request: Request, env: Env): Promise<Response> {
     scope,
     props,
   });
+  await keepAuthorizedClient(env.OAUTH_KV, authRequest.clientId);
   pending.headers.set("Location", redirectTo);
   return new Response(null, { status: 302, headers: pending.headers });
 }
@@ -133,7 +136,7 @@ export async function signInCallback(
   return guarded(async () => {
     const upstream = loadUpstreamSignIn(env, config.publicOrigin);
     if (!upstream) return errorPage("Sign-in unavailable", NO_SIGN_IN, 404);
-    return finishUpstreamSignIn(request, env.OAUTH_PROVIDER, upstream);
+    return finishUpstreamSignIn(request, env.OAUTH_PROVIDER, upstream, env.OAUTH_KV);
   });
 }
 

@@ -3,11 +3,27 @@
  * issued a moment ago in one location can still be missing in another. The
  * provider reports such a miss (internal reason `token_not_found`) through
  * its onError hook; we mark that response and retry the request once after a
- * short delay before letting the 401 through. Expired or wrongly bound tokens
- * are answered at once.
+ * short delay before letting the 401 through. Expired-and-checked or wrongly
+ * bound tokens are answered at once.
+ *
+ * The retry is narrow on purpose, because it buffers a request and holds it
+ * for TOKEN_RETRY_DELAY_MS:
+ * - only on the MCP endpoint, the one place bearer tokens are used;
+ * - only for bodies up to MAX_RETRY_BODY_BYTES with a declared length (MCP
+ *   messages are small JSON; anything else goes through once, unbuffered);
+ * - only for tokens in the provider's format `userId:grantId:secret`;
+ * - only while the token's grant exists. The provider writes the grant when
+ *   the user approves (before the code exchange that issues the first token)
+ *   and deletes it when the grant is revoked or expires, so a missing grant
+ *   means the token can never become valid and its 401 is sent at once. A
+ *   token whose grant exists may be one issued a moment ago elsewhere, or one
+ *   that expired: the provider keeps no cheaper signal to tell them apart, so
+ *   those wait once (an expired token costs its client one delay per hour).
  */
 export const TOKEN_NOT_FOUND_MARK = "x-internal-token-not-found";
 export const TOKEN_RETRY_DELAY_MS = 600;
+export const MAX_RETRY_BODY_BYTES = 256 * 1024;
+export const RETRY_PATH = "/mcp";
 
 interface ProviderError {
   code: string;
@@ -28,19 +44,64 @@ export function markTokenNotFound(error: ProviderError): Response | undefined {
 
 type Handle = (request: Request) => Promise<Response>;
 
+export interface RetryOptions {
+  /** Where grants live (OAUTH_KV); without it no token is retried. */
+  kv: KVNamespace | undefined;
+  delayMs?: number;
+  maxBodyBytes?: number;
+}
+
+/** The user and grant ids of a token in the provider's format, or undefined. */
+export function tokenGrant(token: string): { userId: string; grantId: string } | undefined {
+  const parts = token.split(":");
+  if (parts.length !== 3 || parts.some((part) => !/^[A-Za-z0-9_-]{1,256}$/.test(part))) {
+    return undefined;
+  }
+  const [userId = "", grantId = ""] = parts;
+  return { userId, grantId };
+}
+
+function bearerToken(request: Request): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("Authorization") ?? "");
+  return match?.[1];
+}
+
+function isRetryPath(request: Request): boolean {
+  const { pathname } = new URL(request.url);
+  return pathname === RETRY_PATH || pathname.startsWith(`${RETRY_PATH}/`);
+}
+
+/** True when the body is small enough to hold, judged by its declared length. */
+function bodyFits(request: Request, max: number): boolean {
+  if (request.body === null) return true;
+  const length = request.headers.get("Content-Length");
+  if (length === null || !/^\d+$/.test(length)) return false;
+  return Number(length) <= max;
+}
+
 export async function withTokenRetry(
   request: Request,
   handle: Handle,
-  delayMs = TOKEN_RETRY_DELAY_MS,
+  options: RetryOptions,
 ): Promise<Response> {
-  const bearer = /^Bearer\s/i.test(request.headers.get("Authorization") ?? "");
-  if (!bearer) return handle(request);
-  // MCP bodies are small JSON; buffer once so the request can be sent twice.
+  const token = bearerToken(request);
+  const grant = token === undefined ? undefined : tokenGrant(token);
+  const maxBody = options.maxBodyBytes ?? MAX_RETRY_BODY_BYTES;
+  const kv = options.kv;
+  if (!grant || !kv || !isRetryPath(request) || !bodyFits(request, maxBody)) {
+    return unmark(await handle(request));
+  }
+  // Buffer once so the request can be sent twice.
   const body = request.body ? await request.arrayBuffer() : null;
+  if (body !== null && body.byteLength > maxBody) {
+    return unmark(await handle(new Request(request, { body })));
+  }
   const copy = () => new Request(request, { body });
   const first = await handle(copy());
   if (!first.headers.has(TOKEN_NOT_FOUND_MARK)) return first;
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
+  const grantExists = (await kv.get(`grant:${grant.userId}:${grant.grantId}`)) !== null;
+  if (!grantExists) return unmark(first);
+  await new Promise((resolve) => setTimeout(resolve, options.delayMs ?? TOKEN_RETRY_DELAY_MS));
   return unmark(await handle(copy()));
 }
 

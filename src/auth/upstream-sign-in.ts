@@ -5,6 +5,7 @@ import {
   type OAuthHelpers,
 } from "@cloudflare/workers-oauth-provider";
 import { ALLOW_LIST_VARIABLES, roleFor } from "./allow-list";
+import { keepAuthorizedClient } from "./client-lifetime";
 import { consentPage } from "./consent-page";
 import { CONSENT_POLICY, htmlResponse } from "./html";
 import { type GrantProps, oidcUserId } from "./identity";
@@ -16,6 +17,7 @@ import {
   randomToken,
   verifyIdToken,
 } from "./oidc";
+import { requirePkce } from "./pkce";
 import { grantedScopes, roleFromScopes } from "./scopes";
 import type { OidcSettings, UpstreamSignIn } from "./sign-in-config";
 import { notOnListPage, signInFailedPage } from "./sign-in-pages";
@@ -60,7 +62,7 @@ export async function showUpstreamConsent(
   oauth: OAuthHelpers,
   signIn: UpstreamSignIn,
 ): Promise<Response> {
-  const authRequest = await oauth.parseAuthRequest(request);
+  const authRequest = requirePkce(await oauth.parseAuthRequest(request));
   const remember = rememberOptions(signIn.consentSecret);
   if (remember && (await oauth.isConsentRemembered(request, authRequest, remember))) {
     return redirectToProvider(oauth, signIn.oidc, authRequest, new Headers());
@@ -128,6 +130,7 @@ export async function finishUpstreamSignIn(
   request: Request,
   oauth: OAuthHelpers,
   signIn: UpstreamSignIn,
+  kv?: KVNamespace,
 ): Promise<Response> {
   const settings = signIn.oidc;
   const resumed = await oauth.finishUpstream(request);
@@ -203,6 +206,7 @@ export async function finishUpstreamSignIn(
     scope,
     props,
   });
+  if (kv) await keepAuthorizedClient(kv, original.clientId);
   log({ event: "sign_in", userId, role: props.role, clientId: original.clientId });
   headers.set("Location", redirectTo);
   return new Response(null, { status: 302, headers });

@@ -75,10 +75,10 @@ const fetchIntoWorker = (url: string | URL, init?: RequestInit) =>
   workerFetch(url.toString(), init);
 
 /** A 2025-era client (SDK v1, protocol 2025-11-25): claude.ai, Inspector and mcp-remote speak this. */
-export async function connectV1(role: Role, scope?: string) {
+export async function connectV1(role: Role, scope?: string, url = MCP_URL) {
   const auth = new InteractiveAuth(scope);
   const transport = () =>
-    new TransportV1(new URL(MCP_URL), { authProvider: auth, fetch: fetchIntoWorker });
+    new TransportV1(new URL(url), { authProvider: auth, fetch: fetchIntoWorker });
   const first = transport();
   await expectUnauthorized(
     new ClientV1({ name: "test-v1", version: "1.0.0" }).connect(first),
@@ -93,10 +93,10 @@ export async function connectV1(role: Role, scope?: string) {
 }
 
 /** A 2026-07-28 client (SDK v2, stateless per request). */
-export async function connectV2(role: Role, scope?: string) {
+export async function connectV2(role: Role, scope?: string, url = MCP_URL) {
   const auth = new InteractiveAuth(scope);
   const transport = () =>
-    new TransportV2(new URL(MCP_URL), { authProvider: auth, fetch: fetchIntoWorker });
+    new TransportV2(new URL(url), { authProvider: auth, fetch: fetchIntoWorker });
   const first = transport();
   await expectUnauthorized(
     new ClientV2({ name: "test-v2", version: "2.0.0" }).connect(first),

@@ -30,12 +30,13 @@ export async function approveInBrowser(
   const pageResponse = await workerFetch(authorizationUrl.toString());
   const html = await pageResponse.text();
   if (pageResponse.status !== 200) {
-    throw new Error(`consent page answered ${pageResponse.status}: ${html.slice(0, 300)}`);
+    throw new Error(`consent page answered ${pageResponse.status}: ${html.replace(/<head>[^]*<\/head>/, "").slice(0, 600)}`);
   }
   const handle = /name="handle" value="([^"]+)"/.exec(html)?.[1];
   if (!handle) throw new Error("consent page has no handle");
   const form = new URLSearchParams({ handle: decodeEntities(handle), decision, role });
-  const post = await workerFetch(new URL("/authorize", ORIGIN).toString(), {
+  // The form posts back to the origin that served it, as a browser's would.
+  const post = await workerFetch(new URL("/authorize", authorizationUrl).toString(), {
     method: "POST",
     body: form,
     headers: {
@@ -81,8 +82,12 @@ export interface Tokens {
  * The whole sign-in by hand (registration, authorize, consent, token), for
  * tests that need a token without an SDK client in the way.
  */
-export async function signIn(role: Role, scope = ""): Promise<Tokens & { clientId: string }> {
-  const registration = await workerFetch(`${ORIGIN}/oauth/register`, {
+export async function signIn(
+  role: Role,
+  scope = "",
+  origin = ORIGIN,
+): Promise<Tokens & { clientId: string }> {
+  const registration = await workerFetch(`${origin}/oauth/register`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({
@@ -96,7 +101,7 @@ export async function signIn(role: Role, scope = ""): Promise<Tokens & { clientI
   if (registration.status !== 201) throw new Error(`registration: ${await registration.text()}`);
   const { client_id: clientId } = (await registration.json()) as { client_id: string };
   const verifier = crypto.randomUUID() + crypto.randomUUID();
-  const authorize = new URL(`${ORIGIN}/authorize`);
+  const authorize = new URL(`${origin}/authorize`);
   authorize.search = new URLSearchParams({
     response_type: "code",
     client_id: clientId,
@@ -104,11 +109,11 @@ export async function signIn(role: Role, scope = ""): Promise<Tokens & { clientI
     code_challenge: await pkceChallenge(verifier),
     code_challenge_method: "S256",
     state: "xyz",
-    resource: `${ORIGIN}/mcp`,
+    resource: `${origin}/mcp`,
     ...(scope ? { scope } : {}),
   }).toString();
   const { code } = await approveInBrowser(authorize, role);
-  const tokenResponse = await workerFetch(`${ORIGIN}/oauth/token`, {
+  const tokenResponse = await workerFetch(`${origin}/oauth/token`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({
@@ -117,7 +122,7 @@ export async function signIn(role: Role, scope = ""): Promise<Tokens & { clientI
       redirect_uri: REDIRECT_URI,
       client_id: clientId,
       code_verifier: verifier,
-      resource: `${ORIGIN}/mcp`,
+      resource: `${origin}/mcp`,
     }),
   });
   if (tokenResponse.status !== 200) throw new Error(`token: ${await tokenResponse.text()}`);
