@@ -10,7 +10,15 @@ import {
 } from "./auth/admin-grants";
 import { isAdminCallback } from "./auth/admin-session";
 import { decideConsent, showConsent, signInCallback } from "./auth/authorize";
+import { finishBrowserSignIn, isBrowserCallback } from "./auth/browser-sign-in";
 import { escapeHtml, htmlResponse, page } from "./auth/html";
+import { showChanges } from "./changes/admin-changes-page";
+import {
+  CHANGES_ADMIN_PATH,
+  decideChange,
+  decisionByGet,
+  showChange,
+} from "./changes/approval-page";
 import { type AppConfig, loadConfig } from "./config";
 import type { Env } from "./env";
 import { checkProxmox } from "./upstream/health";
@@ -29,15 +37,35 @@ export function createApp(): Hono<{ Bindings: Env }> {
 
   app.get("/authorize", (c) => showConsent(c.req.raw, c.env, config(c.env)));
   app.post("/authorize", (c) => decideConsent(c.req.raw, c.env, config(c.env)));
-  // The identity provider's one registered redirect: MCP clients' sign-ins and the grants page's.
+  // The identity provider's one registered redirect: MCP clients' sign-ins, the grants page's
+  // and the change pages'.
   app.get("/callback", (c) =>
     isAdminCallback(c.req.raw)
       ? finishAdminSignIn(c.req.raw, c.env, config(c.env))
-      : signInCallback(c.req.raw, c.env, config(c.env)),
+      : isBrowserCallback(c.req.raw)
+        ? finishBrowserSignIn(c.req.raw, c.env, config(c.env))
+        : signInCallback(c.req.raw, c.env, config(c.env)),
   );
   app.get(GRANTS_PATH, (c) => showGrants(c.req.raw, c.env, config(c.env)));
   app.post(REVOKE_PATH, (c) => revokeGrant(c.req.raw, c.env, config(c.env)));
   app.post(SIGN_OUT_PATH, (c) => signOut(c.req.raw, c.env, config(c.env)));
+  // Approving destructive changes (CHANGE_APPROVAL) and the admins' list of every change.
+  app.get("/changes/:planId", (c) =>
+    showChange(c.req.raw, c.env, config(c.env), c.req.param("planId")),
+  );
+  app.post("/changes/:planId/:decision{approve|decline}", (c) =>
+    decideChange(
+      c.req.param("decision") === "decline" ? "decline" : "approve",
+      c.req.raw,
+      c.env,
+      config(c.env),
+      c.req.param("planId"),
+    ),
+  );
+  app.get("/changes/:planId/:decision{approve|decline}", (c) =>
+    decisionByGet(c.req.param("planId")),
+  );
+  app.get(CHANGES_ADMIN_PATH, (c) => showChanges(c.req.raw, c.env, config(c.env)));
 
   app.get("/", (c) => {
     const { resource } = config(c.env);

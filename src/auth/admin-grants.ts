@@ -9,6 +9,7 @@ import {
   endAdminSession,
   readAdminSession,
   SESSION_TTL_S,
+  sameOriginForm,
   takeAdminLogin,
 } from "./admin-session";
 import { type AllowList, roleFor } from "./allow-list";
@@ -126,27 +127,6 @@ export function finishAdminSignIn(
     const sessionCookie = await createAdminSession(env.OAUTH_KV, identity);
     return redirect(GRANTS_PATH, [clearLoginCookie, sessionCookie]);
   });
-}
-
-/**
- * A state-changing request must come from this origin's own page: the
- * browser says so in Origin / Sec-Fetch-Site, and the form carries the
- * session's CSRF token, which another site cannot read.
- */
-async function sameOriginForm(
-  request: Request,
-  config: AppConfig,
-  session: AdminSession,
-): Promise<FormData | undefined> {
-  const origin = request.headers.get("Origin");
-  if (origin !== null && origin !== config.publicOrigin) return undefined;
-  const site = request.headers.get("Sec-Fetch-Site");
-  if (site !== null && site !== "same-origin") return undefined;
-  const form = await request.formData();
-  const token = new TextEncoder().encode(String(form.get("csrf") ?? ""));
-  const expected = new TextEncoder().encode(session.csrf);
-  if (token.byteLength !== expected.byteLength) return undefined;
-  return crypto.subtle.timingSafeEqual(token, expected) ? form : undefined;
 }
 
 const FORBIDDEN = "Sign in on the grants page again, then retry from there.";
@@ -297,7 +277,7 @@ function grantsPage({ grants, clientNames, allowList, session, notice }: GrantsP
     `<h1>Connected apps</h1>
 ${notice ? `<p class="warn">${escapeHtml(notice)}</p>` : ""}
 <style>body{max-width:64rem}</style>
-<p>Each row is one person's connection from one app. Revoking it ends that app's access (within a minute everywhere); the person can connect again while they are on the allow-list. Someone removed from the allow-list loses access when their current token expires (at most an hour).</p>
+<p>Each row is one person's connection from one app. Revoking it ends that app's access (within a minute everywhere); the person can connect again while they are on the allow-list. Someone removed from the allow-list loses access when their current token expires (at most an hour). <a href="/admin/changes">Changes</a> lists every change people made.</p>
 ${table}
 <form method="post" action="${SIGN_OUT_PATH}">${csrf}<p>Signed in as ${escapeHtml(session.name)} for ${SESSION_TTL_S / 60} minutes. <button>Sign out</button></p></form>`,
   );

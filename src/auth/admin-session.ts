@@ -1,16 +1,20 @@
 import { base64url } from "jose";
+import type { AppConfig } from "../config";
 import type { SignedInUser } from "./allow-list";
 import { randomToken } from "./oidc";
 
 /**
- * A short browser session for the grants page, separate from OAuth: an admin
- * signs in at the identity provider, and the session lives in KV under the
- * SHA-256 of a random cookie value (KV alone reveals nothing usable). The
- * cookies are `__Host-` (no other subdomain can set them), HttpOnly and Secure.
+ * A short browser session for the grants page, the change pages and their
+ * forms, separate from OAuth: a person signs in at the identity provider, and
+ * the session lives in KV under the SHA-256 of a random cookie value (KV alone
+ * reveals nothing usable). The cookies are `__Host-` (no other subdomain can
+ * set them), HttpOnly and Secure. A session only says who signed in: every
+ * page checks the allow-list for the role it needs on each request.
  *
  * The sign-in shares `/callback` with the MCP clients' sign-in, so only one
  * redirect URL is registered at the provider; its `state` starts with
- * ADMIN_STATE_PREFIX and must match the cookie set on the way out.
+ * ADMIN_STATE_PREFIX (or BROWSER_STATE_PREFIX, src/auth/browser-sign-in.ts)
+ * and must match the cookie set on the way out.
  */
 export const ADMIN_STATE_PREFIX = "admin.";
 const LOGIN_COOKIE = "__Host-pve-admin-login";
@@ -45,7 +49,7 @@ export function readCookie(request: Request, name: string): string | undefined {
 
 // Lax, not Strict: the session is set at the end of a redirect chain that
 // started at the identity provider, which Strict would treat as cross-site.
-function cookie(name: string, value: string, maxAge: number): string {
+export function cookie(name: string, value: string, maxAge: number): string {
   return `${name}=${value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${maxAge}`;
 }
 
@@ -124,4 +128,26 @@ export async function endAdminSession(kv: KVNamespace, request: Request): Promis
   const id = readCookie(request, SESSION_COOKIE);
   if (id) await kv.delete(`${SESSION_KEY}${await hashed(id)}`);
   return cookie(SESSION_COOKIE, "", 0);
+}
+
+/**
+ * A state-changing request must come from this origin's own page: the
+ * browser says so in Origin / Sec-Fetch-Site, and the form carries the
+ * session's CSRF token, which another site cannot read.
+ */
+export async function sameOriginForm(
+  request: Request,
+  config: Pick<AppConfig, "publicOrigin">,
+  session: AdminSession,
+): Promise<FormData | undefined> {
+  const origin = request.headers.get("Origin");
+  if (origin !== null && origin !== config.publicOrigin) return undefined;
+  const site = request.headers.get("Sec-Fetch-Site");
+  if (site !== null && site !== "same-origin") return undefined;
+  const form = await request.formData().catch(() => undefined);
+  if (!form) return undefined;
+  const token = new TextEncoder().encode(String(form.get("csrf") ?? ""));
+  const expected = new TextEncoder().encode(session.csrf);
+  if (token.byteLength !== expected.byteLength) return undefined;
+  return crypto.subtle.timingSafeEqual(token, expected) ? form : undefined;
 }

@@ -9,6 +9,8 @@ import {
   type ClaimResult,
   claimPlan,
   createPlanTable,
+  type DeclineResult,
+  declinePlan,
   loadPlan,
   type PlanUpdate,
   recentPlans,
@@ -79,6 +81,10 @@ export class McpSession extends DurableObject<Env> {
 
   approvePlan(request: ApprovalRequest): ApprovalResult {
     return approvePlan(this.sql, request);
+  }
+
+  declinePlan(request: ApprovalRequest): DeclineResult {
+    return declinePlan(this.sql, request);
   }
 
   /** Records how an applied plan went; unknown ids are ignored (the plan was pruned). */

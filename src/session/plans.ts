@@ -151,3 +151,31 @@ export function approvePlan(sql: SqlStorage, request: ApprovalRequest): Approval
   );
   return { ok: true, plan: approved };
 }
+
+export type DeclineResult =
+  | { ok: true; plan: StoredPlan }
+  | { ok: false; refusal: "unknown" | "not_pending" | "expired" | "other_user"; plan?: StoredPlan };
+
+/**
+ * A person declines a plan that waits for (or already has) approval and was not applied:
+ * it becomes `refused` and can never be applied. The planner may always decline their own
+ * plan; with four eyes another approver may too (the caller checks that they are an admin).
+ */
+export function declinePlan(sql: SqlStorage, request: ApprovalRequest): DeclineResult {
+  const plan = loadPlan(sql, request.id);
+  if (!plan) return { ok: false, refusal: "unknown" };
+  if (plan.state !== "planned" || plan.approval === "not_needed") {
+    return { ok: false, refusal: "not_pending", plan };
+  }
+  if (request.now >= plan.expiresAt) return { ok: false, refusal: "expired", plan };
+  if (!request.fourEyes && request.userId !== plan.userId) {
+    return { ok: false, refusal: "other_user", plan };
+  }
+  const declined = updatePlan(
+    sql,
+    plan,
+    { state: "refused", result: `declined by ${request.name} on the approval page` },
+    request.now,
+  );
+  return { ok: true, plan: declined };
+}
