@@ -1,7 +1,10 @@
+import { ToolError } from "../mcp/tool";
 import type { ProxmoxClient } from "../proxmox/client";
 import { findGuest, type GuestRef } from "../tools/support/guests";
 import { type ClusterResource, getResources, parseTags } from "../tools/support/inventory";
 import { guestPaths } from "./guest-paths";
+import type { Inspection } from "./operation";
+import type { PlanBody, PlanTarget } from "./plan";
 
 /** GET …/status/current, the fields a change decision needs. */
 interface CurrentStatus {
@@ -62,4 +65,48 @@ export async function readGuestState(
 /** "VM 100 (web-01) on pve1". */
 export function targetLabel(guest: Pick<GuestRef, "vmid" | "type" | "name" | "node">): string {
   return `${guest.type === "qemu" ? "VM" : "CT"} ${guest.vmid}${guest.name ? ` (${guest.name})` : ""} on ${guest.node}`;
+}
+
+/** The run state of a guest as plans show it, for `PlanBody.target`. */
+export function planTarget(state: GuestState): PlanTarget {
+  const { guest } = state;
+  return {
+    vmid: guest.vmid,
+    name: guest.name,
+    type: guest.type,
+    node: guest.node,
+    status: state.run,
+  };
+}
+
+/** The preconditions every guest change is bound to; operations add their own. */
+export function guestPreconditions(state: GuestState): Record<string, string> {
+  return {
+    node: state.guest.node,
+    status: state.run,
+    lock: state.lock,
+    ha: state.ha,
+    digest: state.digest,
+  };
+}
+
+/** Refuses a change to a locked guest, with what to do instead (tokens cannot skip locks). */
+export function refuseLocked(state: GuestState, what: string): void {
+  if (!state.lock) return;
+  const { guest } = state;
+  throw new ToolError(
+    `${targetLabel(guest)} is locked (${state.lock}); Proxmox refuses to ${what} until the lock is gone.`,
+    `Wait for the running ${state.lock} to finish (list_tasks with vmid ${guest.vmid}). If nothing is running and the lock is stale, an admin can run '${guest.type === "qemu" ? "qm" : "pct"} unlock ${guest.vmid}' on ${guest.node}; an API token cannot skip locks.`,
+  );
+}
+
+/** The parts of an inspection every guest operation fills the same way. */
+export function guestInspection<A>(state: GuestState, args: A, body: PlanBody): Inspection<A> {
+  return {
+    args,
+    guest: state.guest,
+    tags: state.tags,
+    ...(state.pool ? { pool: state.pool } : {}),
+    body,
+  };
 }

@@ -4,6 +4,7 @@ import { myPermissions } from "./access/my-permissions";
 import { sessionInfo } from "./access/session-info";
 import { applyDestructiveChange, applyRoutineChange } from "./changes/apply";
 import { planPower } from "./changes/plan-power";
+import { planSnapshot } from "./changes/plan-snapshot";
 import { clusterLog } from "./cluster/cluster-log";
 import { clusterOverview } from "./cluster/cluster-overview";
 import { firewall } from "./cluster/firewall";
@@ -55,6 +56,7 @@ export const TOOLS: readonly Tool[] = [
   access,
   myPermissions,
   planPower,
+  planSnapshot,
   applyRoutineChange,
   applyDestructiveChange,
 ];

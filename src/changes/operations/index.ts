@@ -1,7 +1,8 @@
 import type { AnyChangeOperation } from "../operation";
 import { powerOperation } from "./power";
+import { snapshotOperation } from "./snapshot";
 
 /** Every operation a stored plan can name, by name. */
 export const OPERATIONS: ReadonlyMap<string, AnyChangeOperation> = new Map(
-  [powerOperation].map((operation) => [operation.name, operation]),
+  [powerOperation, snapshotOperation].map((operation) => [operation.name, operation]),
 );

@@ -3,7 +3,15 @@ import { ToolError } from "../../mcp/tool";
 import type { PveParams, PveParamValue } from "../../proxmox/encoding";
 import { guestArg } from "../../tools/support/guests";
 import { guestPaths, type PowerAction } from "../guest-paths";
-import { type GuestState, readGuestState, targetLabel } from "../guest-state";
+import {
+  type GuestState,
+  guestInspection,
+  guestPreconditions,
+  planTarget,
+  readGuestState,
+  refuseLocked,
+  targetLabel,
+} from "../guest-state";
 import { defineOperation, type Inspection } from "../operation";
 import type { PlanBody, Risk } from "../plan";
 
@@ -89,12 +97,7 @@ function refuse(state: GuestState, args: PowerArgs): void {
       "Leave to_disk out for containers.",
     );
   }
-  if (lockRefuses(args.action, state.lock)) {
-    throw new ToolError(
-      `${label} is locked (${state.lock}); Proxmox refuses to ${args.action} it until the lock is gone.`,
-      `Wait for the running ${state.lock} to finish (list_tasks with vmid ${guest.vmid}). If nothing is running and the lock is stale, an admin can run 'qm unlock ${guest.vmid}' (or 'pct unlock') on ${guest.node}; an API token cannot skip locks.`,
-    );
-  }
+  if (lockRefuses(args.action, state.lock)) refuseLocked(state, args.action);
   const rule = RULES[args.action];
   if (!rule.from.includes(state.run)) {
     const suggestion: Record<string, string> = {
@@ -196,23 +199,11 @@ function describe(state: GuestState, args: PowerArgs): PlanBody {
   return {
     effect: `${verbs[action]} ${label}`,
     risk: risk(args),
-    target: {
-      vmid: guest.vmid,
-      name: guest.name,
-      type: guest.type,
-      node: guest.node,
-      status: state.run,
-    },
+    target: planTarget(state),
     steps,
     losses,
     warnings,
-    preconditions: {
-      node: guest.node,
-      status: state.run,
-      lock: state.lock,
-      ha: state.ha,
-      digest: state.digest,
-    },
+    preconditions: guestPreconditions(state),
   };
 }
 
@@ -224,13 +215,7 @@ export const powerOperation = defineOperation<PowerArgs>({
   async inspect(pve, args): Promise<Inspection<PowerArgs>> {
     const state = await readGuestState(pve, args.guest);
     refuse(state, args);
-    return {
-      args: { ...args, guest: state.guest.vmid },
-      guest: state.guest,
-      tags: state.tags,
-      ...(state.pool ? { pool: state.pool } : {}),
-      body: describe(state, args),
-    };
+    return guestInspection(state, { ...args, guest: state.guest.vmid }, describe(state, args));
   },
   async send(pve, { args, guest }) {
     const upid = await pve.post<string>(guestPaths.power(guest, args.action), params(args));
