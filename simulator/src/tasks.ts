@@ -9,7 +9,11 @@ import type { ClusterState } from "./model/cluster";
 import type { HistoricTask } from "./model/fixtures";
 
 export type TaskOutcome =
-  | { ok: true; log?: string[] }
+  | {
+      ok: true;
+      log?: string[] /** Warnings logged: the task ends "WARNINGS: n". */;
+      warnings?: number;
+    }
   | { ok: false; error: string; log?: string[] };
 
 export interface Task {
@@ -112,10 +116,6 @@ export class TaskManager {
     private readonly defaultDurationMs: number,
   ) {}
 
-  private nowSeconds(): number {
-    return Math.floor(this.nowMs() / 1000);
-  }
-
   /** Process start time in clock ticks since boot, as in PVE's PSTART field. */
   private pstart(node: string, starttime: number): number {
     const booted = this.cluster.node(node)?.bootedAt ?? starttime;
@@ -205,7 +205,10 @@ export class TaskManager {
   private finish(t: Task): void {
     const outcome: TaskOutcome = t.run ? t.run() : { ok: true };
     t.log.push(...(outcome.log ?? []));
-    if (outcome.ok) {
+    if (outcome.ok && outcome.warnings) {
+      t.exitstatus = `WARNINGS: ${outcome.warnings}`;
+      t.log.push(`TASK WARNINGS: ${outcome.warnings}`);
+    } else if (outcome.ok) {
       t.exitstatus = "OK";
       t.log.push("TASK OK");
     } else {

@@ -1,6 +1,7 @@
 // The mutable cluster: nodes, guests, storages and volumes, plus the derived
 // numbers (uptimes, traffic counters, node memory) PVE reports.
 
+import { AgentExecTable } from "./agent-exec";
 import {
   type BulkOptions,
   bulkDirectory,
@@ -34,6 +35,8 @@ export class ClusterState {
   readonly firewall: ClusterFirewall;
   /** Users, groups and ACLs beyond the demo's user.cfg (model/bulk.ts). */
   readonly directory: Directory;
+  /** Processes the VMs' guest agents started for guest-exec. */
+  readonly agentExec = new AgentExecTable();
   /** HA resources.cfg: the request state changes with HA-managed start/stop. */
   readonly ha: HaResourceConfig[] = structuredClone([...HA_RESOURCES]);
   private pidCounter = 48_211;

@@ -731,7 +731,8 @@ export function createInventory(now: number): Inventory {
       type: "dir",
       content: ["backup", "iso", "vztmpl"],
       shared: false,
-      options: { path: "/var/lib/vz" },
+      // A short retention, so that pruning after a manual backup is easy to see.
+      options: { path: "/var/lib/vz", "prune-backups": "keep-last=3" },
     },
     {
       storage: "local-lvm",

@@ -5,6 +5,7 @@
 
 import { contract } from "../contract";
 import { accessRoutes } from "./access";
+import { backupRoutes } from "./backups";
 import { clusterRoutes } from "./cluster";
 import { clusterLogRoutes } from "./cluster-log";
 import type { RouteTable } from "./context";
@@ -16,6 +17,7 @@ import { nodeSystemRoutes } from "./node-system";
 import { nodeRoutes } from "./nodes";
 import { powerRoutes } from "./power";
 import { rrdRoutes } from "./rrd";
+import { snapshotRoutes } from "./snapshots";
 import { storageRoutes } from "./storage";
 
 export const routes: RouteTable = {
@@ -24,7 +26,9 @@ export const routes: RouteTable = {
   ...nodeRoutes,
   ...guestRoutes,
   ...powerRoutes,
+  ...snapshotRoutes,
   ...storageRoutes,
+  ...backupRoutes,
   ...guestAgentRoutes,
   ...firewallRoutes,
   ...rrdRoutes,

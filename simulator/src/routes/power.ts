@@ -97,14 +97,14 @@ export function lockError(g: Guest): TaskOutcome | undefined {
   return { ok: false, error: `${g.type === "qemu" ? "VM" : "CT"} is locked (${lock})` };
 }
 
-function markRunning(ctx: HandlerContext, g: Guest): void {
+export function markRunning(ctx: HandlerContext, g: Guest): void {
   g.status = "running";
   g.paused = false;
   g.startedAt = ctx.nowSeconds();
   g.pid = ctx.cluster.nextPid();
 }
 
-function markStopped(g: Guest): void {
+export function markStopped(g: Guest): void {
   g.status = "stopped";
   g.paused = false;
   g.startedAt = undefined;
