@@ -71,7 +71,10 @@ export async function checkAbuseLimits(
 
 function tooManyRequests(group: LimitedGroup): Response {
   const message = `Too many requests from your address. Try again in ${LIMIT_PERIOD_S} seconds.`;
-  const headers = new Headers({ "Retry-After": String(LIMIT_PERIOD_S), "Cache-Control": "no-store" });
+  const headers = new Headers({
+    "Retry-After": String(LIMIT_PERIOD_S),
+    "Cache-Control": "no-store",
+  });
   if (group === "register") {
     headers.set("Content-Type", "application/json");
     // RFC 7591 has no code for this; OAuth's own "temporarily_unavailable" says "retry later".

@@ -36,7 +36,11 @@ export async function keepAuthorizedClient(
   const expiresAt = record?.registrationExpiresAt;
   if (!record || typeof expiresAt !== "number") return;
   if (expiresAt - now > AUTHORIZED_CLIENT_TTL_S - 86_400) return;
-  await kv.put(key, JSON.stringify({ ...record, registrationExpiresAt: now + AUTHORIZED_CLIENT_TTL_S }), {
-    expirationTtl: AUTHORIZED_CLIENT_TTL_S,
-  });
+  await kv.put(
+    key,
+    JSON.stringify({ ...record, registrationExpiresAt: now + AUTHORIZED_CLIENT_TTL_S }),
+    {
+      expirationTtl: AUTHORIZED_CLIENT_TTL_S,
+    },
+  );
 }

@@ -1,4 +1,4 @@
-import { type AuthRequest, AuthorizationError } from "@cloudflare/workers-oauth-provider";
+import { AuthorizationError, type AuthRequest } from "@cloudflare/workers-oauth-provider";
 
 export const PKCE_REQUIRED =
   "This server requires PKCE: send code_challenge with code_challenge_method=S256.";

@@ -9,8 +9,8 @@
  * The retry is narrow on purpose, because it buffers a request and holds it
  * for TOKEN_RETRY_DELAY_MS:
  * - only on the MCP endpoint, the one place bearer tokens are used;
- * - only for bodies up to MAX_RETRY_BODY_BYTES with a declared length (MCP
- *   messages are small JSON; anything else goes through once, unbuffered);
+ * - only for bodies up to MAX_RETRY_BODY_BYTES (MCP messages are small JSON;
+ *   a larger body goes through once and is never held whole);
  * - only for tokens in the provider's format `userId:grantId:secret`;
  * - only while the token's grant exists. The provider writes the grant when
  *   the user approves (before the code exchange that issues the first token)
@@ -71,12 +71,47 @@ function isRetryPath(request: Request): boolean {
   return pathname === RETRY_PATH || pathname.startsWith(`${RETRY_PATH}/`);
 }
 
-/** True when the body is small enough to hold, judged by its declared length. */
-function bodyFits(request: Request, max: number): boolean {
-  if (request.body === null) return true;
-  const length = request.headers.get("Content-Length");
-  if (length === null || !/^\d+$/.test(length)) return false;
-  return Number(length) <= max;
+type Buffered = { fits: true; body: ArrayBuffer | null } | { fits: false; body: ReadableStream };
+
+/**
+ * Reads the body into memory if it is at most `max` bytes. A larger one is
+ * handed back as a stream of what was read followed by the rest, unread, so it
+ * can still be sent once without being held whole.
+ */
+async function bufferUpTo(body: ReadableStream<Uint8Array> | null, max: number): Promise<Buffered> {
+  if (body === null) return { fits: true, body: null };
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > max) {
+      const rest = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(chunk);
+        },
+        async pull(controller) {
+          const next = await reader.read();
+          if (next.done) controller.close();
+          else controller.enqueue(next.value);
+        },
+        cancel(reason) {
+          return reader.cancel(reason);
+        },
+      });
+      return { fits: false, body: rest };
+    }
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { fits: true, body: out.buffer };
 }
 
 export async function withTokenRetry(
@@ -86,17 +121,14 @@ export async function withTokenRetry(
 ): Promise<Response> {
   const token = bearerToken(request);
   const grant = token === undefined ? undefined : tokenGrant(token);
-  const maxBody = options.maxBodyBytes ?? MAX_RETRY_BODY_BYTES;
   const kv = options.kv;
-  if (!grant || !kv || !isRetryPath(request) || !bodyFits(request, maxBody)) {
-    return unmark(await handle(request));
+  if (!grant || !kv || !isRetryPath(request)) return unmark(await handle(request));
+  const buffered = await bufferUpTo(request.body, options.maxBodyBytes ?? MAX_RETRY_BODY_BYTES);
+  if (!buffered.fits) {
+    const once = new Request(request, { body: buffered.body, duplex: "half" } as RequestInit);
+    return unmark(await handle(once));
   }
-  // Buffer once so the request can be sent twice.
-  const body = request.body ? await request.arrayBuffer() : null;
-  if (body !== null && body.byteLength > maxBody) {
-    return unmark(await handle(new Request(request, { body })));
-  }
-  const copy = () => new Request(request, { body });
+  const copy = () => new Request(request, { body: buffered.body });
   const first = await handle(copy());
   if (!first.headers.has(TOKEN_NOT_FOUND_MARK)) return first;
   const grantExists = (await kv.get(`grant:${grant.userId}:${grant.grantId}`)) !== null;

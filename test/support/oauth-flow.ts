@@ -30,7 +30,9 @@ export async function approveInBrowser(
   const pageResponse = await workerFetch(authorizationUrl.toString());
   const html = await pageResponse.text();
   if (pageResponse.status !== 200) {
-    throw new Error(`consent page answered ${pageResponse.status}: ${html.replace(/<head>[^]*<\/head>/, "").slice(0, 600)}`);
+    throw new Error(
+      `consent page answered ${pageResponse.status}: ${html.replace(/<head>[^]*<\/head>/, "").slice(0, 600)}`,
+    );
   }
   const handle = /name="handle" value="([^"]+)"/.exec(html)?.[1];
   if (!handle) throw new Error("consent page has no handle");
