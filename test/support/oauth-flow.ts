@@ -31,7 +31,7 @@ export async function approveInBrowser(
   const html = await pageResponse.text();
   if (pageResponse.status !== 200) {
     throw new Error(
-      `consent page answered ${pageResponse.status}: ${html.replace(/<head>[^]*<\/head>/, "").slice(0, 600)}`,
+      `consent page answered ${pageResponse.status}: ${html.replace(/<head>[\s\S]*<\/head>/, "").slice(0, 600)}`,
     );
   }
   const handle = /name="handle" value="([^"]+)"/.exec(html)?.[1];
