@@ -12,6 +12,10 @@ interface Sample {
   query?: Record<string, string>;
 }
 
+/** Fixture backups (times derived from the test clock T0, 2026-11-22 09:30 UTC). */
+const NIGHTLY_100 = "nas-nfs:backup/vzdump-qemu-100-2026_11_22-02_00_03.vma.zst";
+const MANUAL_101 = "nas-nfs:backup/vzdump-qemu-101-2026_11_01-06_30_00.vma.zst";
+
 /** One valid request per route (a fresh cluster each, so state changes do not interfere). */
 const SAMPLES: Record<string, Sample[]> = {
   "GET /version": [{ path: "/version" }],
@@ -187,6 +191,74 @@ const SAMPLES: Record<string, Sample[]> = {
   "POST /nodes/{node}/lxc/{vmid}/status/reboot": [{ path: "/nodes/pve1/lxc/111/status/reboot" }],
   "POST /nodes/{node}/lxc/{vmid}/status/suspend": [{ path: "/nodes/pve1/lxc/111/status/suspend" }],
   "POST /nodes/{node}/lxc/{vmid}/status/resume": [{ path: "/nodes/pve2/lxc/211/status/resume" }],
+  "POST /nodes/{node}/qemu/{vmid}/snapshot": [
+    { path: "/nodes/pve1/qemu/100/snapshot", query: { snapname: "s1", vmstate: "1" } },
+  ],
+  "POST /nodes/{node}/lxc/{vmid}/snapshot": [
+    { path: "/nodes/pve1/lxc/111/snapshot", query: { snapname: "s1", description: "x" } },
+  ],
+  "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}": [
+    { path: "/nodes/pve1/qemu/100/snapshot/pre-upgrade" },
+  ],
+  "GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}": [
+    { path: "/nodes/pve1/lxc/111/snapshot/before-nc30" },
+  ],
+  "DELETE /nodes/{node}/qemu/{vmid}/snapshot/{snapname}": [
+    { path: "/nodes/pve1/qemu/100/snapshot/pre-upgrade" },
+  ],
+  "DELETE /nodes/{node}/lxc/{vmid}/snapshot/{snapname}": [
+    { path: "/nodes/pve1/lxc/111/snapshot/before-nc30", query: { force: "1" } },
+  ],
+  "POST /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback": [
+    { path: "/nodes/pve1/qemu/100/snapshot/nginx-tuned/rollback", query: { start: "1" } },
+  ],
+  "POST /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback": [
+    { path: "/nodes/pve1/lxc/111/snapshot/before-nc30/rollback" },
+  ],
+  "GET /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config": [
+    { path: "/nodes/pve1/qemu/100/snapshot/nginx-tuned/config" },
+  ],
+  "GET /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/config": [
+    { path: "/nodes/pve1/lxc/111/snapshot/before-nc30/config" },
+  ],
+  "PUT /nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config": [
+    { path: "/nodes/pve1/qemu/100/snapshot/pre-upgrade/config", query: { description: "x" } },
+  ],
+  "PUT /nodes/{node}/lxc/{vmid}/snapshot/{snapname}/config": [
+    { path: "/nodes/pve1/lxc/111/snapshot/before-nc30/config", query: { description: "x" } },
+  ],
+  "POST /nodes/{node}/vzdump": [
+    { path: "/nodes/pve1/vzdump", query: { vmid: "100", storage: "nas-nfs", compress: "zstd" } },
+    { path: "/nodes/pve1/vzdump", query: { vmid: "200" } },
+  ],
+  "GET /nodes/{node}/vzdump/extractconfig": [
+    { path: "/nodes/pve1/vzdump/extractconfig", query: { volume: NIGHTLY_100 } },
+  ],
+  "GET /nodes/{node}/storage/{storage}/prunebackups": [
+    { path: "/nodes/pve1/storage/nas-nfs/prunebackups" },
+    { path: "/nodes/pve2/storage/local/prunebackups", query: { "prune-backups": "keep-last=1" } },
+  ],
+  "DELETE /nodes/{node}/storage/{storage}/prunebackups": [
+    { path: "/nodes/pve1/storage/nas-nfs/prunebackups", query: { vmid: "100", type: "qemu" } },
+  ],
+  "GET /nodes/{node}/storage/{storage}/content/{volume}": [
+    { path: `/nodes/pve1/storage/nas-nfs/content/${encodeURIComponent(MANUAL_101)}` },
+  ],
+  "PUT /nodes/{node}/storage/{storage}/content/{volume}": [
+    {
+      path: `/nodes/pve1/storage/nas-nfs/content/${encodeURIComponent(NIGHTLY_100)}`,
+      query: { notes: "kept", protected: "1" },
+    },
+  ],
+  "DELETE /nodes/{node}/storage/{storage}/content/{volume}": [
+    { path: `/nodes/pve1/storage/nas-nfs/content/${encodeURIComponent(NIGHTLY_100)}` },
+  ],
+  "POST /nodes/{node}/qemu/{vmid}/agent/exec": [
+    { path: "/nodes/pve1/qemu/100/agent/exec", query: { command: "hostname" } },
+  ],
+  "GET /nodes/{node}/qemu/{vmid}/agent/exec-status": [
+    { path: "/nodes/pve1/qemu/100/agent/exec-status", query: { pid: "{pid}" } },
+  ],
 };
 
 describe("route table vs. contract", () => {
@@ -207,8 +279,15 @@ describe("route table vs. contract", () => {
           const upid = (tasks.data as { upid: string }[])[0]?.upid ?? "";
           path = path.replace("{upid}", encodeURIComponent(upid));
         }
+        let query = sample.query;
+        if (query?.pid === "{pid}") {
+          const exec = await call(sim, "POST", "/nodes/pve1/qemu/100/agent/exec", {
+            form: { command: ["uname", "-a"] },
+          });
+          query = { pid: String((exec.data as { pid: number }).pid) };
+        }
         const res = await call(sim, method, path, {
-          query: sample.query,
+          query,
           ...(key === "POST /access/ticket"
             ? { authorization: null, form: { username: "demo@pve", password: "demo" } }
             : {}),

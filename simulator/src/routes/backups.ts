@@ -608,7 +608,7 @@ function extractConfig(ctx: HandlerContext): unknown {
   const owner = v?.vmid ?? info?.vmid;
   requirePrivs(authid(ctx), `/storage/${storage.storage}`, ["Datastore.AllocateSpace"]);
   if (owner !== undefined) requirePrivs(authid(ctx), `/vms/${owner}`, ["VM.Backup"]);
-  if (!v || v.content !== "backup") {
+  if (v?.content !== "backup") {
     throw handlerError(
       `unable to open file '${volumePath(storage, volume)}' - No such file or directory`,
     );
