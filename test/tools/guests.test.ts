@@ -117,7 +117,8 @@ describe("guest_status", () => {
       maxmem: 4 * GiB,
       agent: true,
       runningQemu: "10.1.2",
-      ha: { managed: false },
+      // vm:100 is an HA resource in the demo cluster.
+      ha: { managed: true },
     });
     expect(s.tags).toEqual(["prod", "web"]);
     expect(s.pid).toBeGreaterThan(0);

@@ -69,6 +69,6 @@ describe("task_status waiting", () => {
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ done: false, polls: 10 });
     expect(requests).toBe(10);
-    expect(result.content[0]?.text).toContain("stopped after 10 polls");
+    expect(result.content[0]?.text).toContain("Stopped after 10 polls");
   });
 });

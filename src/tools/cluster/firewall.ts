@@ -248,15 +248,16 @@ async function readMembers<Raw, Out extends object>(
     const name = kind.nameOf(item) ?? "";
     const outcome = settled[i];
     if (outcome?.status !== "fulfilled") {
+      // Left for the request budget: null and `next` say it; a failure also says why.
       const why = outcome
         ? outcome.reason instanceof Error
           ? outcome.reason.message
           : "read failed"
-        : "request budget: more than one call may read";
-      const failed = kind.failed(name, ` (${why})`);
+        : null;
+      const failed = kind.failed(name, why === null ? "" : ` (${why})`);
       rows.push(withComment(failed.row, item.comment));
       lines.push(failed.line);
-      notRead.push({ what: `${kind.label} ${name}`, why });
+      if (why !== null) notRead.push({ what: `${kind.label} ${name}`, why });
       next.push(`section=${kind.section} name=${name}`);
       return;
     }

@@ -98,7 +98,7 @@ export const storageDetails = defineTool({
       nodes: config?.nodes ? contentTypes(config.nodes) : null,
       location: locationOf(config),
       options,
-      redacted,
+      redacted: redacted.sort(),
       perNode,
     };
     const where = locationText(data.location);
