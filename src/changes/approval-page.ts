@@ -405,7 +405,7 @@ function changePage({ plan, who, mode, now, user, notice }: ChangePageOptions): 
     decline.ok ? decisionForm("decline", plan.id, csrf, "Decline") : "",
   ].join("");
   const approveNote = approve.ok
-    ? `<p>Approving lets the assistant apply this change once with <code>${APPLY_TOOL[plan.risk]}</code> before it expires. Proxmox is only touched then, and only if the guest is still as described below.</p>`
+    ? `<p>Approving lets the assistant apply this change once with <code>${APPLY_TOOL[plan.risk]}</code> before it expires. Proxmox is only touched then, and only if the guest is still in the state shown above.</p>`
     : `<p class="warn">${escapeHtml(approve.why)}</p>`;
   const adminLink = user.role === "admin" ? ` <a href="${CHANGES_ADMIN_PATH}">All changes</a>` : "";
   return page(

@@ -53,5 +53,4 @@ export const guestPaths = {
     pvePath`/nodes/${node}/storage/${storage}/prunebackups`,
   storageContent: (node: NodeName, storage: StorageId): PvePath =>
     pvePath`/nodes/${node}/storage/${storage}/content`,
-  storageConfig: (storage: StorageId): PvePath => pvePath`/storage/${storage}`,
 };

@@ -3,6 +3,7 @@ import { access } from "./access/access";
 import { myPermissions } from "./access/my-permissions";
 import { sessionInfo } from "./access/session-info";
 import { applyDestructiveChange, applyRoutineChange } from "./changes/apply";
+import { planBackup } from "./changes/plan-backup";
 import { planPower } from "./changes/plan-power";
 import { planSnapshot } from "./changes/plan-snapshot";
 import { clusterLog } from "./cluster/cluster-log";
@@ -57,6 +58,7 @@ export const TOOLS: readonly Tool[] = [
   myPermissions,
   planPower,
   planSnapshot,
+  planBackup,
   applyRoutineChange,
   applyDestructiveChange,
 ];

@@ -1,8 +1,12 @@
 import type { AnyChangeOperation } from "../operation";
+import { backupOperation } from "./backup";
 import { powerOperation } from "./power";
 import { snapshotOperation } from "./snapshot";
 
 /** Every operation a stored plan can name, by name. */
 export const OPERATIONS: ReadonlyMap<string, AnyChangeOperation> = new Map(
-  [powerOperation, snapshotOperation].map((operation) => [operation.name, operation]),
+  [powerOperation, snapshotOperation, backupOperation].map((operation) => [
+    operation.name,
+    operation,
+  ]),
 );

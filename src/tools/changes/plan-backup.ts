@@ -1,0 +1,17 @@
+import { planChange } from "../../changes/flow";
+import { backupArgs, backupOperation } from "../../changes/operations/backup";
+import { defineTool } from "../../mcp/tool";
+import { planOutput } from "./plan-output";
+
+export const planBackup = defineTool({
+  name: "plan_backup",
+  kind: "plan",
+  title: "Plan a backup change",
+  description:
+    "Plan a backup of a guest (shows which older backups the storage's retention prunes), or deleting, protecting or unprotecting a backup volume. Changes nothing: returns a plan to show the user and apply with the tool it names.",
+  scope: "pve:operate",
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  input: backupArgs,
+  output: planOutput,
+  run: (args, ctx) => planChange(backupOperation, args, ctx),
+});
