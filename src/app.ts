@@ -11,7 +11,7 @@ import {
 import { isAdminCallback } from "./auth/admin-session";
 import { decideConsent, showConsent, signInCallback } from "./auth/authorize";
 import { finishBrowserSignIn, isBrowserCallback } from "./auth/browser-sign-in";
-import { escapeHtml, htmlResponse, page } from "./auth/html";
+import { htmlResponse } from "./auth/html";
 import { showChanges } from "./changes/admin-changes-page";
 import {
   CHANGES_ADMIN_PATH,
@@ -21,11 +21,8 @@ import {
 } from "./changes/approval-page";
 import { type AppConfig, loadConfig } from "./config";
 import type { Env } from "./env";
-import { checkProxmox } from "./upstream/health";
-
-function logLine(line: Record<string, unknown>): void {
-  console.log(JSON.stringify(line));
-}
+import { healthz } from "./health-endpoint";
+import { landingPage } from "./landing-page";
 
 /**
  * Everything outside /mcp and the provider's own OAuth endpoints: the
@@ -67,24 +64,10 @@ export function createApp(): Hono<{ Bindings: Env }> {
   );
   app.get(CHANGES_ADMIN_PATH, (c) => showChanges(c.req.raw, c.env, config(c.env)));
 
-  app.get("/", (c) => {
-    const { resource } = config(c.env);
-    return htmlResponse(
-      page(
-        "Proxmox MCP server",
-        `<h1>Proxmox MCP server</h1><p>This is a Model Context Protocol server for a Proxmox VE cluster.</p><p>Add <code>${escapeHtml(resource)}</code> as a custom connector in Claude, or point any MCP client at it. You will be asked to sign in.</p>`,
-      ),
-    );
-  });
+  app.get("/", (c) => htmlResponse(landingPage(c.env, config(c.env), c.req.raw)));
 
-  // Public: says only whether Proxmox answers through the configured route (see
-  // src/upstream/health.ts); the reasons go to the log for `wrangler tail`.
-  app.get("/healthz", async (c) => {
-    const proxmox = await checkProxmox(c.env, { log: logLine });
-    return c.json({ ok: proxmox === "ok", proxmox }, proxmox === "ok" ? 200 : 503, {
-      "Cache-Control": "no-store",
-    });
-  });
+  // Public: whether Proxmox answers through the configured route (src/health-endpoint.ts).
+  app.get("/healthz", (c) => healthz(c.req.raw, c.env, config(c.env)));
 
   app.notFound((c) => c.text("Not found", 404));
   return app;

@@ -36,8 +36,8 @@ export const GRANTS_PATH = "/admin/grants";
 export const REVOKE_PATH = "/admin/grants/revoke";
 export const SIGN_OUT_PATH = "/admin/sign-out";
 
-const NOT_CONFIGURED =
-  "The grants page signs admins in through the OpenID Connect identity provider. Configure OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET, and list yourself in ADMIN_USERS.";
+export const NOT_CONFIGURED =
+  "The grants page signs admins in through an OpenID Connect identity provider, which this server does not have; the development sign-in does not open it. To try it, register an application at a provider (Cloudflare Access for SaaS, or any OIDC issuer) with the redirect URL <PUBLIC_ORIGIN>/callback (locally http://localhost:8787/callback), set OIDC_ISSUER and OIDC_CLIENT_ID in wrangler.toml [vars], OIDC_CLIENT_SECRET in .dev.vars (production: wrangler secret put), and your email in ADMIN_USERS, then restart. With OIDC set, it also replaces the development sign-in for MCP clients. README: Sign-in.";
 
 function isAdmin(allowList: AllowList, user: AdminSession): boolean {
   return roleFor(allowList, user) === "admin";

@@ -8,10 +8,11 @@ import type { Env } from "../env";
 import { isLoopbackHostname } from "../loopback";
 import { keepAuthorizedClient } from "./client-lifetime";
 import { consentPage } from "./consent-page";
-import { requirePkce } from "./pkce";
 import { CONSENT_POLICY, errorPage, htmlResponse } from "./html";
 import { DEV_USER, type GrantProps } from "./identity";
 import { OidcError } from "./oidc";
+import { requirePkce } from "./pkce";
+import { configErrorPage, logWithReference, newReference } from "./reference";
 import { grantedScopes, isRole, type Role, roleFromScopes } from "./scopes";
 import { loadUpstreamSignIn, type UpstreamSignIn } from "./sign-in-config";
 import {
@@ -155,7 +156,10 @@ export async function guarded(run: () => Promise<Response>): Promise<Response> {
       );
     }
     if (error instanceof ConfigError) {
-      return errorPage("Sign-in is not configured correctly", error.message, 500);
+      // Anyone can open these pages: the message names variables and secrets.
+      const reference = newReference();
+      logWithReference(reference, { event: "config_error", error: error.message });
+      return configErrorPage(reference);
     }
     if (error instanceof OidcError) {
       return errorPage(

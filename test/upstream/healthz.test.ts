@@ -11,6 +11,8 @@ import { pveData, RecordingFetcher } from "../proxmox/fake-fetcher";
 import { workerFetch } from "../support/worker-fetch";
 
 const base = env as Env;
+/** The reference an answer shares with its log line. */
+const REF = expect.stringMatching(/^[0-9a-f]{10}$/);
 
 /** A deployment's environment: no demo, no local mTLS gateway, an API token. */
 function deployed(settings: Partial<Env>): Env {
@@ -37,6 +39,8 @@ const tunnelDown = () =>
   });
 
 describe("GET /healthz", () => {
+  // These run on the local origin, where the developer sees the precise state
+  // (test/auth/public-errors.test.ts covers strangers and admins of a deployment).
   it("says ok when the demo cluster answers through the Worker", async () => {
     const response = await workerFetch("http://localhost:8787/healthz");
     expect(response.status).toBe(200);
@@ -51,7 +55,7 @@ describe("GET /healthz", () => {
       PROXMOX_TOKEN_SECRET: "00000000-0000-0000-0000-000000000000",
     });
     expect(status).toBe(503);
-    expect(body).toEqual({ ok: false, proxmox: "auth_failed" });
+    expect(body).toEqual({ ok: false, proxmox: "auth_failed", ref: REF });
     expect(text).not.toContain(DEMO_READONLY_TOKEN_ID);
   });
 
@@ -61,14 +65,14 @@ describe("GET /healthz", () => {
       deployed({ PROXMOX_ROUTE: "direct", PROXMOX_BASE_URL: "https://127.0.0.1:9" }),
     );
     expect(status).toBe(503);
-    expect(body).toEqual({ ok: false, proxmox: "unreachable" });
+    expect(body).toEqual({ ok: false, proxmox: "unreachable", ref: REF });
     expect(text).not.toContain("127.0.0.1");
   });
 
   it("says not_configured when there is no route, no base URL and no demo", async () => {
     const { PROXMOX_TOKEN_ID: _id, PROXMOX_TOKEN_SECRET: _secret, ...bare } = deployed({});
     const { body } = await healthz(bare as Env);
-    expect(body).toEqual({ ok: false, proxmox: "not_configured" });
+    expect(body).toEqual({ ok: false, proxmox: "not_configured", ref: REF });
   });
 
   it("says misconfigured for a route without its binding; the log names the binding", async () => {
@@ -77,7 +81,11 @@ describe("GET /healthz", () => {
       PROXMOX_ROUTE: "vpc",
       PROXMOX_BASE_URL: "https://pve.internal.example.com",
     });
-    expect((await healthz(settings)).body).toEqual({ ok: false, proxmox: "misconfigured" });
+    expect((await healthz(settings)).body).toEqual({
+      ok: false,
+      proxmox: "misconfigured",
+      ref: REF,
+    });
     await checkProxmox(settings, { log: (line) => lines.push(line), cacheMs: 0 });
     expect(lines).toEqual([
       expect.objectContaining({
