@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { oidcUserId } from "../../src/auth/identity";
+import { approvalVerdict, declineVerdict } from "../../src/changes/approval-page";
 import { newPlanId, type StoredPlan } from "../../src/changes/plan";
 import { JOURNAL_NAME } from "../../src/session/change-journal";
 import { changeHarness } from "../support/change-harness";
@@ -338,5 +339,37 @@ describe("without an identity provider", () => {
     const list = await fetchWith({}, "http://localhost:8787/admin/changes");
     expect(list.status).toBe(404);
     expect(await list.text()).toContain("OIDC_ISSUER");
+  });
+});
+
+describe("who may decide", () => {
+  const now = Date.now();
+  const plan = {
+    userId: "planner",
+    userName: "Olga",
+    state: "planned",
+    approval: "pending",
+    expiresAt: now + 60_000,
+  } as StoredPlan;
+  const planner = { userId: "planner", name: "Olga", role: "operator" } as const;
+  const admin = { userId: "other", name: "Ada", role: "admin" } as const;
+
+  it("keeps the planner's say when approvals were switched off after the plan", () => {
+    expect(approvalVerdict(plan, planner, "off", now).ok).toBe(true);
+    expect(approvalVerdict(plan, admin, "off", now)).toMatchObject({ ok: false, status: 403 });
+  });
+
+  it("lets the planner decline even with four eyes, and refuses decided or routine plans", () => {
+    expect(declineVerdict(plan, planner, "four-eyes", now).ok).toBe(true);
+    expect(declineVerdict(plan, admin, "four-eyes", now).ok).toBe(true);
+    expect(declineVerdict(plan, admin, "self", now).ok).toBe(false);
+    const approved = { ...plan, approval: "approved", approvedBy: "Bo" } as StoredPlan;
+    expect(approvalVerdict(approved, admin, "four-eyes", now)).toMatchObject({
+      ok: false,
+      status: 409,
+      why: "Already approved by Bo.",
+    });
+    const routine = { ...plan, approval: "not_needed" } as StoredPlan;
+    expect(approvalVerdict(routine, planner, "self", now)).toMatchObject({ status: 409 });
   });
 });
