@@ -8,6 +8,7 @@
  * the same.
  */
 
+import { scrubSecretValues } from "../session/redact";
 import type { ProxmoxAuth, TicketAuth } from "./config";
 import { DEFAULT_TIMEOUT_MS } from "./config";
 import { encodeParams, type PveParams } from "./encoding";
@@ -202,7 +203,7 @@ export class ProxmoxClient {
     options: RequestOptions = {},
   ): Promise<T> {
     const answer = await this.#exchange(method, path, params, options);
-    return unwrapAnswer(answer, this.#context(method, path)) as T;
+    return unwrapAnswer(answer, this.#context(method, path, params)) as T;
   }
 
   /**
@@ -215,7 +216,7 @@ export class ProxmoxClient {
     options: RequestOptions = {},
   ): Promise<{ data: T; total: number | undefined }> {
     const answer = await this.#exchange("GET", path, params, options);
-    const envelope = unwrapEnvelope(answer, this.#context("GET", path));
+    const envelope = unwrapEnvelope(answer, this.#context("GET", path, params));
     const total = envelope.total;
     return {
       data: envelope.data as T,
@@ -520,8 +521,16 @@ export class ProxmoxClient {
       : new Promise((resolve) => setTimeout(resolve, this.#retryDelayMs));
   }
 
-  #context(method: HttpMethod, path: PvePath): AnswerContext {
-    return { method, path, authKind: this.#auth.kind, authId: this.authId, redact: this.#redact };
+  /**
+   * What an error about this call may say. Besides the credentials, the values of the call's
+   * secret-named parameters (a guest's `cipassword`, a storage's `password` or `keyring`) are
+   * scrubbed: an upstream message that echoes one must not carry it into the tool result or
+   * the audit trail.
+   */
+  #context(method: HttpMethod, path: PvePath, params?: PveParams): AnswerContext {
+    const redact: Redactor =
+      params === undefined ? this.#redact : (text) => scrubSecretValues(this.#redact(text), params);
+    return { method, path, authKind: this.#auth.kind, authId: this.authId, redact };
   }
 
   *#secrets(): Iterable<string> {
