@@ -73,26 +73,26 @@ describe("authentication", () => {
     const { sim } = createSimulator({ taskDurationMs: 0 });
     const auth = await login(sim);
     const cookie = `PVEAuthCookie=${encodeURIComponent(auth.ticket)}`;
-    const without = await call(sim, "POST", "/nodes/pve1/qemu/100/status/shutdown", {
+    const without = await call(sim, "POST", "/nodes/pve1/qemu/101/status/shutdown", {
       authorization: null,
       headers: { cookie },
     });
     expect(without.status).toBe(401);
     expect(without.statusText).toBe("Permission denied - invalid csrf token");
 
-    const wrong = await call(sim, "POST", "/nodes/pve1/qemu/100/status/shutdown", {
+    const wrong = await call(sim, "POST", "/nodes/pve1/qemu/101/status/shutdown", {
       authorization: null,
       headers: { cookie, CSRFPreventionToken: "6740F1A0:forged" },
     });
     expect(wrong.status).toBe(401);
 
-    const ok = await call(sim, "POST", "/nodes/pve1/qemu/100/status/shutdown", {
+    const ok = await call(sim, "POST", "/nodes/pve1/qemu/101/status/shutdown", {
       authorization: null,
       headers: { cookie, CSRFPreventionToken: auth.CSRFPreventionToken },
     });
     expect(ok.status).toBe(200);
     expect(ok.data).toMatch(
-      /^UPID:pve1:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:qmshutdown:100:demo@pve:$/,
+      /^UPID:pve1:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:qmshutdown:101:demo@pve:$/,
     );
   });
 
