@@ -226,14 +226,18 @@ function vzdump(ctx: HandlerContext): unknown {
       retention = keepParam
         ? parseRetention(keepParam)
         : (storageRetention(storage) ?? { "keep-all": 1 });
+      // exec_backup checks every guest's VM.Backup before the first one is locked.
+      const denied = local.find(
+        (id) => ctx.cluster.guests.has(id) && !hasPrivs(who, `/vms/${id}`, ["VM.Backup"]),
+      );
+      if (denied !== undefined) {
+        return { ok: false, error: `Permission check failed (/vms/${denied}, VM.Backup)` };
+      }
       for (const id of local) {
         const g = ctx.cluster.guests.get(id);
         if (!g) {
           failed.set(id, `unable to find VM '${id}'`);
           continue;
-        }
-        if (!hasPrivs(who, `/vms/${id}`, ["VM.Backup"])) {
-          return { ok: false, error: `Permission check failed (/vms/${id}, VM.Backup)` };
         }
         if (mode === "stop" && haResourceOf(ctx.cluster, g.type, id)?.state === "started") {
           failed.set(
