@@ -2,7 +2,7 @@ import { allows, type Scope } from "../auth/scopes";
 import { type ToolContext, ToolError } from "../mcp/tool";
 import { ProxmoxError } from "../proxmox/errors";
 import { checkAllowLists } from "./allow-lists";
-import type { AnyChangeOperation, Inspection, Sent } from "./operation";
+import type { AnyChangeOperation, CommandOutput, Inspection, Sent } from "./operation";
 import { APPLY_TOOL, drift, newPlanId, type PlanState, type Risk, type StoredPlan } from "./plan";
 import { findSentTask, waitForTask } from "./task-wait";
 
@@ -151,6 +151,8 @@ export interface ApplyAnswer {
   exitstatus: string | null;
   state: string | null;
   waited: number;
+  /** Guest commands: exit code and output, kept here because the guest forgets them once read. */
+  output: CommandOutput | null;
   next: string | null;
 }
 
@@ -263,8 +265,9 @@ export async function applyChange(
 
   const sent = await sendOnce(operation, inspection, plan, ctx);
   if ("done" in sent) {
-    await finish(ctx, plan, "succeeded", sent.done);
-    return answer(plan, "succeeded", null, null, sent.done, 0);
+    const outcome = sent.running ? "running" : sent.ok === false ? "failed" : "succeeded";
+    await finish(ctx, plan, outcome === "running" ? "applied" : outcome, sent.done);
+    return answer(plan, outcome, null, null, sent.done, 0, sent.output);
   }
   const updated = await ctx.session.updatePlan(
     plan.id,
@@ -360,12 +363,17 @@ function answer(
   exitstatus: string | null,
   state: string | null,
   waited: number,
+  output?: CommandOutput,
 ): { data: ApplyAnswer; summary: string } {
   const next =
     outcome === "running"
-      ? `Call task_status with upid ${upid} and wait_seconds to follow it.`
+      ? upid
+        ? `Call task_status with upid ${upid} and wait_seconds to follow it.`
+        : "It is still running; the result cannot be fetched later through this server."
       : outcome === "failed"
-        ? `task_log with upid ${upid} shows why.`
+        ? upid
+          ? `task_log with upid ${upid} shows why.`
+          : null
         : outcome === "requested"
           ? "HA was asked to make the change; ha_status and guest_status show when the guest gets there."
           : null;
@@ -377,22 +385,28 @@ function answer(
     exitstatus,
     state,
     waited,
+    output: output ?? null,
     next,
   };
   const head = {
     succeeded: `Done: ${plan.effect}.`,
-    failed: `Failed: ${plan.effect}: ${exitstatus}.`,
+    failed: `Failed: ${plan.effect}: ${exitstatus ?? state}.`,
     running: `Started: ${plan.effect}; the task is still running after ${waited} s.`,
     requested: `Requested: ${plan.effect}; ${state}.`,
     unknown: `Unknown: ${plan.effect}.`,
   }[outcome];
+  const printed = output
+    ? [output.stdout && `stdout:\n${output.stdout}`, output.stderr && `stderr:\n${output.stderr}`]
+        .filter(Boolean)
+        .join("\n")
+    : "";
   const summary = [
     head,
     upid ? `Task ${upid}.` : null,
-    state && outcome !== "requested" ? state : null,
+    state && outcome !== "requested" && outcome !== "failed" ? state : null,
     next,
   ]
     .filter(Boolean)
     .join(" ");
-  return { data, summary };
+  return { data, summary: printed ? `${summary}\n${printed}` : summary };
 }

@@ -44,6 +44,7 @@ export const guestPaths = {
   rollback: (g: Guest, name: SnapshotName): PvePath =>
     pvePath`/nodes/${g.node}/${g.type}/${g.vmid}/snapshot/${name}/rollback`,
   agentExec: (g: Guest): PvePath => pvePath`/nodes/${g.node}/qemu/${g.vmid}/agent/exec`,
+  agentOsInfo: (g: Guest): PvePath => pvePath`/nodes/${g.node}/qemu/${g.vmid}/agent/get-osinfo`,
   agentExecStatus: (g: Guest): PvePath =>
     pvePath`/nodes/${g.node}/qemu/${g.vmid}/agent/exec-status`,
   vzdump: (node: NodeName): PvePath => pvePath`/nodes/${node}/vzdump`,

@@ -19,8 +19,25 @@ export interface Inspection<A> {
   body: PlanBody;
 }
 
-/** What sending the change returned: a task to follow, or a change Proxmox made at once. */
-export type Sent = { upid: string } | { done: string };
+/** What a guest command printed and how it ended (from the guest agent's exec-status). */
+export interface CommandOutput {
+  pid: number;
+  exited: boolean;
+  exitcode: number | null;
+  stdout: string;
+  stderr: string;
+  stdout_truncated: boolean;
+  stderr_truncated: boolean;
+}
+
+/**
+ * What sending the change returned: a task to follow, or a change Proxmox made at once (with
+ * `ok: false` when it ran but failed, e.g. a command's non-zero exit, and `running` when it is
+ * still going after the wait).
+ */
+export type Sent =
+  | { upid: string }
+  | { done: string; ok?: boolean; running?: boolean; output?: CommandOutput };
 
 /** Where a change should end up, checked after its task (HA-managed guests report late). */
 export interface Settled {

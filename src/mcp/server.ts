@@ -1,6 +1,7 @@
 import { McpServer, type ServerContext } from "@modelcontextprotocol/server";
 import type { GrantProps } from "../auth/identity";
 import { allows } from "../auth/scopes";
+import type { ChangeSettings } from "../changes/settings";
 import type { ProxmoxClient } from "../proxmox/client";
 import { ProxmoxError } from "../proxmox/errors";
 import type { McpSession } from "../session/mcp-session";
@@ -34,25 +35,26 @@ export interface ServerDeps {
 
 /**
  * The tools a token may see and call: those its scopes allow, nothing else is registered. In
- * read-only mode (no change runtime, or changes turned off) no plan or apply tool exists.
+ * read-only mode (no change settings, or changes turned off) no plan or apply tool exists, and
+ * a tool behind a deployment switch exists only when the switch is on.
  */
 export function toolsForScopes(
   tools: readonly Tool[],
   scopes: readonly string[],
-  changesEnabled = true,
+  changes?: ChangeSettings,
 ): Tool[] {
-  return tools.filter(
-    (tool) =>
-      allows(scopes, tool.scope) && (changesEnabled || (tool.kind ?? "read") === "read"),
-  );
+  return tools.filter((tool) => {
+    if (!allows(scopes, tool.scope)) return false;
+    if ((tool.kind ?? "read") === "read") return true;
+    return changes?.enabled === true && (tool.enabledBy?.(changes) ?? true);
+  });
 }
 
 export function createServer(deps: ServerDeps): McpServer {
   const server = new McpServer(SERVER_INFO, { instructions: SERVER_INSTRUCTIONS });
   registerPrompts(server);
   registerResources(server, deps);
-  const changesEnabled = deps.changes?.settings.enabled === true;
-  for (const tool of toolsForScopes(deps.tools, deps.scopes, changesEnabled)) {
+  for (const tool of toolsForScopes(deps.tools, deps.scopes, deps.changes?.settings)) {
     server.registerTool(
       tool.name,
       {

@@ -48,6 +48,8 @@ export interface ToolSpec<In extends z.ZodObject, Out extends z.ZodObject> {
   name: string;
   /** Default read. Plan and apply tools are not registered in read-only mode. */
   kind?: ToolKind;
+  /** A deployment switch the tool also needs (e.g. guest commands); unset: none. */
+  enabledBy?: (settings: ChangeSettings) => boolean;
   title: string;
   description: string;
   /** The lowest scope that may list and call this tool. */
@@ -62,6 +64,7 @@ export interface ToolSpec<In extends z.ZodObject, Out extends z.ZodObject> {
 export interface Tool {
   name: string;
   kind?: ToolKind;
+  enabledBy?: (settings: ChangeSettings) => boolean;
   title: string;
   description: string;
   scope: Scope;

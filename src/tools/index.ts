@@ -4,6 +4,7 @@ import { myPermissions } from "./access/my-permissions";
 import { sessionInfo } from "./access/session-info";
 import { applyDestructiveChange, applyRoutineChange } from "./changes/apply";
 import { planBackup } from "./changes/plan-backup";
+import { planGuestCommand } from "./changes/plan-guest-command";
 import { planPower } from "./changes/plan-power";
 import { planSnapshot } from "./changes/plan-snapshot";
 import { clusterLog } from "./cluster/cluster-log";
@@ -59,6 +60,7 @@ export const TOOLS: readonly Tool[] = [
   planPower,
   planSnapshot,
   planBackup,
+  planGuestCommand,
   applyRoutineChange,
   applyDestructiveChange,
 ];

@@ -1,11 +1,12 @@
 import type { AnyChangeOperation } from "../operation";
 import { backupOperation } from "./backup";
+import { guestCommandOperation } from "./guest-command";
 import { powerOperation } from "./power";
 import { snapshotOperation } from "./snapshot";
 
 /** Every operation a stored plan can name, by name. */
 export const OPERATIONS: ReadonlyMap<string, AnyChangeOperation> = new Map(
-  [powerOperation, snapshotOperation, backupOperation].map((operation) => [
+  [powerOperation, snapshotOperation, backupOperation, guestCommandOperation].map((operation) => [
     operation.name,
     operation,
   ]),

@@ -35,6 +35,18 @@ const applyOutput = z.object({
   exitstatus: z.string().nullable(),
   state: z.string().nullable().describe("what was seen after the task"),
   waited: z.number().describe("seconds"),
+  output: z
+    .object({
+      pid: z.number(),
+      exited: z.boolean(),
+      exitcode: z.number().nullable(),
+      stdout: z.string(),
+      stderr: z.string(),
+      stdout_truncated: z.boolean(),
+      stderr_truncated: z.boolean(),
+    })
+    .nullable()
+    .describe("guest commands"),
   next: z.string().nullable(),
 });
 
