@@ -4,6 +4,7 @@ import type { GrantProps } from "../../src/auth/identity";
 import { type Role, scopesForRole } from "../../src/auth/scopes";
 import { type ChangeSettings, OPEN_CHANGE_SETTINGS } from "../../src/changes/settings";
 import { createServer } from "../../src/mcp/server";
+import type { PveFetcher } from "../../src/proxmox/client";
 import { sessionName } from "../../src/session/mcp-session";
 import { TOOLS } from "../../src/tools";
 import { connectClient, simulatorClient, type ToolResult } from "./tool-harness";
@@ -16,6 +17,15 @@ export interface Connection {
     args?: Record<string, unknown>,
   ): Promise<{ result: ToolResult<T>; text: string; requests: number; data: T }>;
   listTools(): Promise<string[]>;
+  /** tools/list as the client received it. */
+  listed(): Promise<ListedTool[]>;
+}
+
+export interface ListedTool {
+  name: string;
+  description?: string;
+  inputSchema: unknown;
+  annotations?: { readOnlyHint?: boolean; destructiveHint?: boolean };
 }
 
 let counter = 0;
@@ -26,7 +36,13 @@ let counter = 0;
  * share the cluster, as different people or clients of one deployment do.
  */
 export async function changeHarness(
-  options: { taskDurationMs?: number; settings?: Partial<ChangeSettings>; now?: () => number } = {},
+  options: {
+    taskDurationMs?: number;
+    settings?: Partial<ChangeSettings>;
+    now?: () => number;
+    /** Stands between the server and the simulator, e.g. to lose an answer. */
+    wrap?: (sim: PveSimulator) => PveFetcher;
+  } = {},
 ) {
   const sim = new PveSimulator({ taskDurationMs: options.taskDurationMs ?? 0 });
   const run = `${Date.now()}-${counter++}-${Math.random()}`;
@@ -53,7 +69,7 @@ export async function changeHarness(
       identity,
       scopes: scopesForRole(role),
       tools: TOOLS,
-      connect: () => simulatorClient(sim),
+      connect: () => simulatorClient(options.wrap ? options.wrap(sim) : sim),
       session,
       changes: {
         settings,
@@ -82,6 +98,9 @@ export async function changeHarness(
       },
       async listTools() {
         return (await client.listTools()).tools.map((tool) => tool.name);
+      },
+      async listed() {
+        return (await client.listTools()).tools as ListedTool[];
       },
     };
   }

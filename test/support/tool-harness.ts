@@ -5,7 +5,7 @@ import { PveSimulator, type PveSimulatorOptions } from "../../simulator/src/simu
 import type { GrantProps } from "../../src/auth/identity";
 import { type Role, scopesForRole } from "../../src/auth/scopes";
 import { createServer } from "../../src/mcp/server";
-import { DEFAULT_MAX_REQUESTS, ProxmoxClient } from "../../src/proxmox/client";
+import { DEFAULT_MAX_REQUESTS, ProxmoxClient, type PveFetcher } from "../../src/proxmox/client";
 import type { McpSession, SessionSummary, ToolCallRecord } from "../../src/session/mcp-session";
 import { TOOLS } from "../../src/tools";
 
@@ -17,7 +17,7 @@ export interface ToolResult<T = Record<string, unknown>> {
 
 /** A Proxmox client that reaches the simulator, as the demo token unless told otherwise. */
 export function simulatorClient(
-  sim: PveSimulator,
+  sim: PveFetcher,
   options: { tokenId?: string; tokenSecret?: string; maxRequests?: number } = {},
 ): ProxmoxClient {
   return new ProxmoxClient({
