@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pvePath } from "../../src/proxmox/identifiers";
+import { parseNodeName, parseVmid, pvePath } from "../../src/proxmox/identifiers";
 import {
   isSecretName,
   REDACTED,
@@ -88,7 +88,10 @@ describe("Proxmox errors", () => {
     );
     const client = makeClient(pve);
     const error = await client
-      .put(pvePath`/nodes/${"pve1"}/qemu/${100}/config`, { cipassword: secret, memory: 2048 })
+      .put(pvePath`/nodes/${parseNodeName("pve1")}/qemu/${parseVmid(100)}/config`, {
+        cipassword: secret,
+        memory: 2048,
+      })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Error);
     for (const text of renderings(error)) expect(text).not.toContain(secret);
