@@ -31,7 +31,16 @@ export async function keepAuthorizedClient(
   clientId: string,
   now = Math.floor(Date.now() / 1000),
 ): Promise<void> {
-  const key = `client:${clientId}`;
+  try {
+    await extend(kv, `client:${clientId}`, now);
+  } catch (error) {
+    // The grant is stored already: a failed write (KV over its daily quota, say) must not
+    // fail the sign-in. The client then lives its short life, and its next sign-in retries.
+    console.log(JSON.stringify({ event: "client_extend_failed", clientId, error: String(error) }));
+  }
+}
+
+async function extend(kv: KVNamespace, key: string, now: number): Promise<void> {
   const record = await kv.get<Record<string, unknown>>(key, "json");
   const expiresAt = record?.registrationExpiresAt;
   if (!record || typeof expiresAt !== "number") return;

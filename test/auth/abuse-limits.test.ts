@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { checkAbuseLimits, type RateLimiter } from "../../src/auth/abuse-limits";
 import {
   AUTHORIZED_CLIENT_TTL_S,
@@ -187,6 +187,18 @@ describe("client registrations", () => {
     await env.OAUTH_KV.put("client:fixed", JSON.stringify({ clientId: "fixed" }));
     await keepAuthorizedClient(env.OAUTH_KV, "fixed", now);
     expect(await env.OAUTH_KV.get("client:fixed", "json")).toEqual({ clientId: "fixed" });
+  });
+  it("a failed extension does not fail the sign-in", async () => {
+    const failing = {
+      get: async () => ({ clientId: "c", registrationExpiresAt: 1 }),
+      put: async () => {
+        throw new Error("KV put() limit exceeded for the day.");
+      },
+    } as unknown as KVNamespace;
+    const quiet = vi.spyOn(console, "log").mockImplementation(() => {});
+    await expect(keepAuthorizedClient(failing, "c", 1_800_000_000)).resolves.toBeUndefined();
+    expect(String(quiet.mock.calls[0]?.[0])).toContain("client_extend_failed");
+    quiet.mockRestore();
   });
 });
 
