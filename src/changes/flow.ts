@@ -3,7 +3,15 @@ import { type ToolContext, ToolError } from "../mcp/tool";
 import { ProxmoxError } from "../proxmox/errors";
 import { checkAllowLists } from "./allow-lists";
 import type { AnyChangeOperation, CommandOutput, Inspection, Sent } from "./operation";
-import { APPLY_TOOL, drift, newPlanId, type PlanState, type Risk, type StoredPlan } from "./plan";
+import {
+  APPLY_TOOL,
+  type ConfigChange,
+  drift,
+  newPlanId,
+  type PlanState,
+  type Risk,
+  type StoredPlan,
+} from "./plan";
 import { findSentTask, waitForTask } from "./task-wait";
 
 /** What a plan tool returns: the plan and how to apply it. Every fact is in here, not only in text. */
@@ -16,6 +24,7 @@ export interface PlanAnswer {
   steps: string[];
   losses: string[];
   warnings: string[];
+  changes: ConfigChange[] | null;
   preconditions: Record<string, string>;
   expires_at: number;
   approval: { required: boolean; url: string | null; who: string | null };
@@ -122,6 +131,7 @@ function describePlan(plan: StoredPlan, ctx: ToolContext): { data: PlanAnswer; s
     steps: plan.steps,
     losses: plan.losses,
     warnings: plan.warnings,
+    changes: plan.changes ?? null,
     preconditions: plan.preconditions,
     expires_at: Math.floor(plan.expiresAt / 1000),
     approval: {
@@ -134,6 +144,10 @@ function describePlan(plan: StoredPlan, ctx: ToolContext): { data: PlanAnswer; s
   const lines = [
     `Plan ${plan.id} (${plan.risk}): ${plan.effect}`,
     ...plan.steps.map((step) => `- ${step}`),
+    ...(plan.changes ?? []).map(
+      (c) =>
+        `  ${c.key}: ${c.before ?? "(unset)"} → ${c.after ?? "(removed)"}${c.applies === "restart" ? " (at next restart)" : ""}`,
+    ),
     plan.losses.length > 0 ? `Can be lost: ${plan.losses.join("; ")}` : "Nothing is lost.",
     ...plan.warnings.map((warning) => `Warning: ${warning}`),
     `Expires in ${Math.round((plan.expiresAt - plan.createdAt) / 1000)} s. ${next}`,
@@ -266,8 +280,13 @@ export async function applyChange(
   const sent = await sendOnce(operation, inspection, plan, ctx);
   if ("done" in sent) {
     const outcome = sent.running ? "running" : sent.ok === false ? "failed" : "succeeded";
-    await finish(ctx, plan, outcome === "running" ? "applied" : outcome, sent.done);
-    return answer(plan, outcome, null, null, sent.done, 0, sent.output);
+    const settled =
+      outcome === "succeeded" && operation.settle
+        ? await operation.settle(ctx.pve, inspection).catch(() => undefined)
+        : undefined;
+    const state = settled?.state ?? sent.done;
+    await finish(ctx, plan, outcome === "running" ? "applied" : outcome, state);
+    return answer(plan, outcome, null, null, state, 0, sent.output);
   }
   const updated = await ctx.session.updatePlan(
     plan.id,

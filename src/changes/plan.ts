@@ -36,8 +36,19 @@ export interface PlanBody {
   /** What can be lost; empty when nothing can. */
   losses: string[];
   warnings: string[];
+  /** Configuration changes: every key before → after, and when it takes effect. */
+  changes?: ConfigChange[];
   /** Name → value as read at plan time (run state, lock, digest, HA state ...). */
   preconditions: Record<string, string>;
+}
+
+export interface ConfigChange {
+  key: string;
+  /** null: not set before / removed after. */
+  before: string | null;
+  after: string | null;
+  /** now, or restart: waits in the pending section until the guest restarts. */
+  applies: "now" | "restart";
 }
 
 /** Where a plan is in its life. Only `planned` plans can be applied, once. */

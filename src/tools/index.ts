@@ -4,6 +4,7 @@ import { myPermissions } from "./access/my-permissions";
 import { sessionInfo } from "./access/session-info";
 import { applyDestructiveChange, applyRoutineChange } from "./changes/apply";
 import { planBackup } from "./changes/plan-backup";
+import { planConfigure } from "./changes/plan-configure";
 import { planGuestCommand } from "./changes/plan-guest-command";
 import { planPower } from "./changes/plan-power";
 import { planSnapshot } from "./changes/plan-snapshot";
@@ -61,6 +62,7 @@ export const TOOLS: readonly Tool[] = [
   planSnapshot,
   planBackup,
   planGuestCommand,
+  planConfigure,
   applyRoutineChange,
   applyDestructiveChange,
 ];

@@ -16,6 +16,17 @@ export const planOutput = z.object({
   steps: z.array(z.string()),
   losses: z.array(z.string()).describe("what can be lost"),
   warnings: z.array(z.string()),
+  changes: z
+    .array(
+      z.object({
+        key: z.string(),
+        before: z.string().nullable(),
+        after: z.string().nullable(),
+        applies: z.enum(["now", "restart"]),
+      }),
+    )
+    .nullable()
+    .describe("config before → after"),
   preconditions: z.record(z.string(), z.string()).describe("state the plan is bound to"),
   expires_at: z.number().describe("unix seconds"),
   approval: z.object({
