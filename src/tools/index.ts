@@ -5,6 +5,7 @@ import { sessionInfo } from "./access/session-info";
 import { applyDestructiveChange, applyRoutineChange } from "./changes/apply";
 import { planBackup } from "./changes/plan-backup";
 import { planConfigure } from "./changes/plan-configure";
+import { planDelete } from "./changes/plan-delete";
 import { planGuestCommand } from "./changes/plan-guest-command";
 import { planPower } from "./changes/plan-power";
 import { planSnapshot } from "./changes/plan-snapshot";
@@ -63,6 +64,7 @@ export const TOOLS: readonly Tool[] = [
   planBackup,
   planGuestCommand,
   planConfigure,
+  planDelete,
   applyRoutineChange,
   applyDestructiveChange,
 ];

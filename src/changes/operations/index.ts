@@ -1,6 +1,7 @@
 import type { AnyChangeOperation } from "../operation";
 import { backupOperation } from "./backup";
 import { configureOperation } from "./configure";
+import { deleteOperation } from "./delete";
 import { guestCommandOperation } from "./guest-command";
 import { powerOperation } from "./power";
 import { snapshotOperation } from "./snapshot";
@@ -13,5 +14,6 @@ export const OPERATIONS: ReadonlyMap<string, AnyChangeOperation> = new Map(
     backupOperation,
     guestCommandOperation,
     configureOperation,
+    deleteOperation,
   ].map((operation) => [operation.name, operation]),
 );

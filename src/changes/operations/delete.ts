@@ -1,0 +1,180 @@
+import { z } from "zod";
+import { ToolError } from "../../mcp/tool";
+import type { ProxmoxClient } from "../../proxmox/client";
+import { parseStorageId, pvePath } from "../../proxmox/identifiers";
+import { bytes, dateTime } from "../../tools/support/format";
+import { guestArg } from "../../tools/support/guests";
+import { flag } from "../../tools/support/inventory";
+import { guestDisks } from "../guest-disks";
+import {
+  type GuestState,
+  guestInspection,
+  guestPreconditions,
+  planTarget,
+  readGuestState,
+  refuseLocked,
+  targetLabel,
+} from "../guest-state";
+import { defineOperation } from "../operation";
+import type { PlanBody } from "../plan";
+
+export const deleteArgs = z.object({
+  guest: guestArg,
+  purge: z
+    .boolean()
+    .optional()
+    .describe("also remove it from HA, backup jobs and replication (required when HA manages it)"),
+  destroy_unreferenced_disks: z
+    .boolean()
+    .optional()
+    .describe("also destroy disks with its VMID that its config does not list"),
+});
+
+type DeleteArgs = z.output<typeof deleteArgs>;
+
+/** Storages read for remaining backups: keeps a plan within its request budget. */
+const BACKUP_STORAGES_READ = 2;
+
+interface BackupVolume {
+  volid: string;
+  ctime?: number;
+  size?: number;
+  protected?: number | boolean;
+}
+
+function refuse(state: GuestState, args: DeleteArgs): void {
+  const { guest } = state;
+  const label = targetLabel(guest);
+  if (state.run !== "stopped") {
+    throw new ToolError(
+      `${label} is ${state.run}; Proxmox deletes only stopped guests.`,
+      "Plan a shutdown or stop first (plan_power).",
+    );
+  }
+  if (flag(state.config.protection)) {
+    throw new ToolError(
+      `${label} is protected; Proxmox refuses to delete it.`,
+      "If it really should go, plan_configure set protection false first, then plan the delete.",
+    );
+  }
+  if (state.ha && !args.purge) {
+    throw new ToolError(
+      `HA manages ${label}; Proxmox deletes it only with purge, which also removes its HA resource.`,
+      "Plan again with purge: true, or remove it from HA first.",
+    );
+  }
+  refuseLocked(state, "delete it");
+}
+
+async function remainingBackups(pve: ProxmoxClient, state: GuestState) {
+  const storages =
+    await pve.get<{ storage: string; content?: string; disable?: number }[]>(pvePath`/storage`);
+  const backupStorages = storages.filter(
+    (s) => !s.disable && (s.content ?? "").split(",").includes("backup"),
+  );
+  const read = backupStorages.slice(0, BACKUP_STORAGES_READ);
+  const found: BackupVolume[] = [];
+  for (const s of read) {
+    const storage = parseStorageId(s.storage);
+    const list = await pve
+      .get<BackupVolume[]>(pvePath`/nodes/${state.guest.node}/storage/${storage}/content`, {
+        content: "backup",
+        vmid: state.guest.vmid,
+      })
+      .catch(() => []);
+    found.push(...list);
+  }
+  return { found, unread: backupStorages.slice(BACKUP_STORAGES_READ).map((s) => s.storage) };
+}
+
+function describe(
+  state: GuestState,
+  args: DeleteArgs,
+  backups: Awaited<ReturnType<typeof remainingBackups>>,
+): PlanBody {
+  const { guest } = state;
+  const label = targetLabel(guest);
+  const disks = guestDisks(state.config);
+  const params = deleteParams(args);
+  const losses = [
+    `${label}: its configuration${state.config.description ? " and notes" : ""}`,
+    ...disks.map((d) => `disk ${d.key} ${d.volume}${d.size !== null ? ` (${bytes(d.size)})` : ""}`),
+  ];
+  if (args.destroy_unreferenced_disks) {
+    losses.push(`any other disk carrying VMID ${guest.vmid} on every enabled storage`);
+  }
+  const steps = [
+    `DELETE /nodes/${guest.node}/${guest.type}/${guest.vmid}${Object.keys(params).length ? ` (${Object.keys(params).join(", ")})` : ""}`,
+    args.purge
+      ? `purge: Proxmox also removes VMID ${guest.vmid} from backup jobs, replication jobs${state.ha ? " and HA (it is HA-managed)" : " and HA"}.`
+      : "Backup and replication jobs that name this VMID keep naming it (pass purge to remove it from them).",
+  ];
+  const warnings: string[] = [];
+  if (backups.found.length > 0) {
+    steps.push(
+      `Backups that remain: ${backups.found
+        .map((b) => `${b.volid}${b.ctime ? ` (${dateTime(b.ctime)})` : ""}`)
+        .join(", ")}.`,
+    );
+  } else {
+    warnings.push(
+      `No backup of VMID ${guest.vmid} was found${backups.unread.length ? " on the storages read" : ""}: nothing can restore it afterwards.`,
+    );
+  }
+  if (backups.unread.length > 0) {
+    warnings.push(
+      `Backups on ${backups.unread.join(", ")} were not read (list_backups shows them).`,
+    );
+  }
+  if (guest.template) {
+    warnings.push(
+      "Linked clones of this template use its disks; Proxmox refuses to delete a base disk that a clone still uses.",
+    );
+  }
+  return {
+    effect: `Delete ${label} and its ${disks.length} disk${disks.length === 1 ? "" : "s"}`,
+    risk: "destructive",
+    target: planTarget(state),
+    steps,
+    losses,
+    warnings,
+    preconditions: {
+      ...guestPreconditions(state),
+      disks: disks
+        .map((d) => d.volume)
+        .sort()
+        .join(","),
+    },
+  };
+}
+
+function deleteParams(args: DeleteArgs): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  if (args.purge) out.purge = true;
+  if (args.destroy_unreferenced_disks) out["destroy-unreferenced-disks"] = true;
+  return out;
+}
+
+/** Deletes a stopped guest and its disks (admin). */
+export const deleteOperation = defineOperation<DeleteArgs>({
+  name: "delete",
+  args: deleteArgs,
+  scope: () => "pve:admin",
+  async inspect(pve, args) {
+    const state = await readGuestState(pve, args.guest);
+    refuse(state, args);
+    const backups = await remainingBackups(pve, state);
+    return guestInspection(
+      state,
+      { ...args, guest: state.guest.vmid },
+      describe(state, args, backups),
+    );
+  },
+  async send(pve, { args, guest }) {
+    const upid = await pve.delete<string>(
+      pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}`,
+      deleteParams(args),
+    );
+    return { upid };
+  },
+});
