@@ -45,6 +45,19 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/** What `run` returned, and everything the Worker logged meanwhile. */
+async function withLog(run: () => Promise<Response>): Promise<{ response: Response; log: string }> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => {
+    lines.push(String(line));
+  });
+  try {
+    return { response: await run(), log: lines.join("\n") };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 /** The OAuth error a page's "Return to the app" link hands back to the client. */
 function returnLink(html: string): URL {
   const href = /<a class="button" href="([^"]+)"/.exec(html)?.[1];
@@ -315,12 +328,15 @@ describe("provider errors and configuration", () => {
     expect(await approved.text()).toContain("Set OIDC_ISSUER to exactly the issuer");
   });
 
-  it("shows a configuration error when the client secret is missing", async () => {
+  it("shows a configuration error when the client secret is missing; the fix is in the log", async () => {
     const broken = { ...settings, OIDC_CLIENT_SECRET: undefined };
     const client = await registerClient(broken);
-    const response = await new Browser(broken).open(client.authorizeUrl);
+    const { response, log } = await withLog(() => new Browser(broken).open(client.authorizeUrl));
     expect(response.status).toBe(500);
-    expect(await response.text()).toContain("wrangler secret put OIDC_CLIENT_SECRET");
+    const html = await response.text();
+    expect(html).toContain("Sign-in is not available right now");
+    expect(html).not.toContain("OIDC_CLIENT_SECRET");
+    expect(log).toContain("wrangler secret put OIDC_CLIENT_SECRET");
   });
 
   it("has no callback when no provider is configured", async () => {
@@ -375,8 +391,9 @@ describe("remembered consent", () => {
   it("refuses a CONSENT_SECRET that is too short to sign with", async () => {
     const weak = { ...settings, CONSENT_SECRET: "short" };
     const client = await registerClient(weak);
-    const response = await new Browser(weak).open(client.authorizeUrl);
+    const { response, log } = await withLog(() => new Browser(weak).open(client.authorizeUrl));
     expect(response.status).toBe(500);
-    expect(await response.text()).toContain("at least 32 characters");
+    expect(await response.text()).not.toContain("CONSENT_SECRET");
+    expect(log).toContain("at least 32 characters");
   });
 });
