@@ -37,4 +37,20 @@ export function checkAllowLists(settings: ChangeSettings, inspection: Inspection
   if (settings.tags.length > 0 && !tags.some((tag) => settings.tags.includes(tag.toLowerCase()))) {
     throw refuse(`it carries none of the tags ${settings.tags.join(", ")}`, "CHANGE_TAGS");
   }
+  for (const place of inspection.alsoTouches ?? []) {
+    if (place.node && settings.nodes.length > 0 && !settings.nodes.includes(place.node)) {
+      throw refuse(
+        `it would land on node ${place.node}, which is not an allowed node`,
+        "CHANGE_NODES",
+      );
+    }
+    const vmid = place.vmid;
+    if (
+      vmid !== undefined &&
+      settings.vmids.length > 0 &&
+      !settings.vmids.some((range) => vmid >= range.from && vmid <= range.to)
+    ) {
+      throw refuse(`the new VMID ${vmid} is not in the allowed VMIDs`, "CHANGE_VMIDS");
+    }
+  }
 }

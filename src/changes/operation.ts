@@ -16,6 +16,8 @@ export interface Inspection<A> {
   /** Tags and pool of the guest, for the deployment's allow-lists. */
   tags: readonly string[];
   pool?: string;
+  /** Where else the change lands (a clone's new VMID, a migration's target node): allow-lists hold there too. */
+  alsoTouches?: { vmid?: number; node?: string }[];
   body: PlanBody;
 }
 

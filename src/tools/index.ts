@@ -4,9 +4,11 @@ import { myPermissions } from "./access/my-permissions";
 import { sessionInfo } from "./access/session-info";
 import { applyDestructiveChange, applyRoutineChange } from "./changes/apply";
 import { planBackup } from "./changes/plan-backup";
+import { planClone } from "./changes/plan-clone";
 import { planConfigure } from "./changes/plan-configure";
 import { planDelete } from "./changes/plan-delete";
 import { planGuestCommand } from "./changes/plan-guest-command";
+import { planMigrate } from "./changes/plan-migrate";
 import { planPower } from "./changes/plan-power";
 import { planSnapshot } from "./changes/plan-snapshot";
 import { clusterLog } from "./cluster/cluster-log";
@@ -65,6 +67,8 @@ export const TOOLS: readonly Tool[] = [
   planGuestCommand,
   planConfigure,
   planDelete,
+  planClone,
+  planMigrate,
   applyRoutineChange,
   applyDestructiveChange,
 ];

@@ -1,8 +1,10 @@
 import type { AnyChangeOperation } from "../operation";
 import { backupOperation } from "./backup";
+import { cloneOperation } from "./clone";
 import { configureOperation } from "./configure";
 import { deleteOperation } from "./delete";
 import { guestCommandOperation } from "./guest-command";
+import { migrateOperation } from "./migrate";
 import { powerOperation } from "./power";
 import { snapshotOperation } from "./snapshot";
 
@@ -15,5 +17,7 @@ export const OPERATIONS: ReadonlyMap<string, AnyChangeOperation> = new Map(
     guestCommandOperation,
     configureOperation,
     deleteOperation,
+    cloneOperation,
+    migrateOperation,
   ].map((operation) => [operation.name, operation]),
 );
