@@ -40,6 +40,10 @@ export class ClusterState {
   /** HA resources.cfg: the request state changes with HA-managed start/stop. */
   readonly ha: HaResourceConfig[] = structuredClone([...HA_RESOURCES]);
   private pidCounter = 48_211;
+  /** Sizes of volumes whose config entry carries none (`unusedN`), by volid. */
+  readonly volumeSizes = new Map<string, number>();
+  /** Linked clones: volid -> the base volume it was cloned from. */
+  readonly linkedBase = new Map<string, string>();
 
   /** The demo homelab, or with `scale` a large cluster built around it (model/scale.ts). */
   constructor(
@@ -153,18 +157,35 @@ export class ClusterState {
         if (!m?.[1] || !m[2] || m[1] !== storage.storage || value.includes("media=cdrom")) continue;
         const size = /size=(\d+(?:\.\d+)?)([KMGT]?)/.exec(value);
         const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[size?.[2] ?? ""];
+        const volid = `${storage.storage}:${m[2]}`;
+        if (res.some((v) => v.volid === volid)) continue;
+        const base = this.linkedBase.get(volid);
         res.push({
           storage: storage.storage,
           node,
           volid: `${storage.storage}:${m[2]}`,
           content: g.type === "lxc" ? "rootdir" : "images",
           format: "raw",
-          size: Math.round(Number(size?.[1] ?? 0) * (unit ?? 1)),
+          size: size
+            ? Math.round(Number(size[1] ?? 0) * (unit ?? 1))
+            : (this.volumeSizes.get(volid) ?? 0),
           vmid: g.vmid,
+          ...(base ? { parent: base } : {}),
         });
       }
     }
     return res;
+  }
+
+  /**
+   * Space taken or freed on a storage as seen from a node (new, resized or
+   * removed disks). Thin pools are counted at the disks' full size.
+   */
+  adjustUsage(storageId: string, node: string, delta: number): void {
+    const s = this.storage(storageId);
+    if (!s) return;
+    const usage = this.storageUsage[s.shared ? `*/${s.storage}` : `${node}/${s.storage}`];
+    if (usage) usage.used = Math.max(0, Math.min(usage.total, usage.used + delta));
   }
 
   /** A file volume (ISO, template, backup) by volid, as the node sees it. */

@@ -11,6 +11,7 @@ import { clusterLogRoutes } from "./cluster-log";
 import type { RouteTable } from "./context";
 import { firewallRoutes } from "./firewall";
 import { guestAgentRoutes } from "./guest-agent";
+import { guestConfigRoutes } from "./guest-config";
 import { guestRoutes } from "./guests";
 import { haRoutes } from "./ha";
 import { nodeSystemRoutes } from "./node-system";
@@ -25,6 +26,7 @@ export const routes: RouteTable = {
   ...clusterRoutes,
   ...nodeRoutes,
   ...guestRoutes,
+  ...guestConfigRoutes,
   ...powerRoutes,
   ...snapshotRoutes,
   ...storageRoutes,
