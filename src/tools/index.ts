@@ -6,10 +6,12 @@ import { applyDestructiveChange, applyRoutineChange } from "./changes/apply";
 import { planBackup } from "./changes/plan-backup";
 import { planClone } from "./changes/plan-clone";
 import { planConfigure } from "./changes/plan-configure";
+import { planCreate } from "./changes/plan-create";
 import { planDelete } from "./changes/plan-delete";
 import { planGuestCommand } from "./changes/plan-guest-command";
 import { planMigrate } from "./changes/plan-migrate";
 import { planPower } from "./changes/plan-power";
+import { planRestore } from "./changes/plan-restore";
 import { planSnapshot } from "./changes/plan-snapshot";
 import { clusterLog } from "./cluster/cluster-log";
 import { clusterOverview } from "./cluster/cluster-overview";
@@ -69,6 +71,8 @@ export const TOOLS: readonly Tool[] = [
   planDelete,
   planClone,
   planMigrate,
+  planCreate,
+  planRestore,
   applyRoutineChange,
   applyDestructiveChange,
 ];

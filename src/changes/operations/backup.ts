@@ -280,7 +280,7 @@ interface VolumeFacts {
 }
 
 /** vzdump's archive names carry the guest type, VMID and time. */
-function archiveInfo(
+export function archiveInfo(
   volume: string,
 ): { type: "qemu" | "lxc"; vmid: number; ctime: number } | undefined {
   const m = /vzdump-(qemu|lxc)-(\d+)-(\d{4})_(\d{2})_(\d{2})-(\d{2})_(\d{2})_(\d{2})\./.exec(
@@ -296,7 +296,11 @@ function archiveInfo(
 }
 
 /** Picks the node to reach a storage through: the given one, or an online node that has it. */
-function storageNode(resources: ClusterResource[], storage: StorageId, node?: string): NodeName {
+export function storageNode(
+  resources: ClusterResource[],
+  storage: StorageId,
+  node?: string,
+): NodeName {
   const entries = resources.filter((r) => r.type === "storage" && r.storage === storage);
   if (entries.length === 0) {
     throw new ToolError(

@@ -2,10 +2,12 @@ import type { AnyChangeOperation } from "../operation";
 import { backupOperation } from "./backup";
 import { cloneOperation } from "./clone";
 import { configureOperation } from "./configure";
+import { createOperation } from "./create";
 import { deleteOperation } from "./delete";
 import { guestCommandOperation } from "./guest-command";
 import { migrateOperation } from "./migrate";
 import { powerOperation } from "./power";
+import { restoreOperation } from "./restore";
 import { snapshotOperation } from "./snapshot";
 
 /** Every operation a stored plan can name, by name. */
@@ -19,5 +21,7 @@ export const OPERATIONS: ReadonlyMap<string, AnyChangeOperation> = new Map(
     deleteOperation,
     cloneOperation,
     migrateOperation,
+    createOperation,
+    restoreOperation,
   ].map((operation) => [operation.name, operation]),
 );

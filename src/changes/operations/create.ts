@@ -1,0 +1,185 @@
+import { z } from "zod";
+import { ToolError } from "../../mcp/tool";
+import type { PveParamValue } from "../../proxmox/encoding";
+import { ProxmoxError } from "../../proxmox/errors";
+import { parseStorageId, parseVolumeId, pvePath } from "../../proxmox/identifiers";
+import { getResources } from "../../tools/support/inventory";
+import { checkConfigValue } from "../config-keys";
+import { checkRoom, freeVmid, onlineNode, storageRoom } from "../new-guest";
+import { defineOperation } from "../operation";
+
+const GIB = 1024 ** 3;
+
+export const createArgs = z.object({
+  type: z
+    .enum(["qemu", "lxc"], { error: "type must be qemu (VM) or lxc (container)" })
+    .describe("qemu (VM) or lxc (container)"),
+  node: z
+    .string({ error: "node is required: where to create it" })
+    .max(63)
+    .describe("node to create it on"),
+  name: z.string({ error: "name is required" }).max(63).describe("name (hostname for a container)"),
+  vmid: z.number().int().min(100).max(999_999_999).optional().describe("VMID (default: next free)"),
+  cores: z.number().int().min(1).max(512).default(2).describe("default 2"),
+  memory: z
+    .number()
+    .int()
+    .min(64)
+    .max(8_388_608)
+    .optional()
+    .describe("MiB (default 2048 VM, 512 CT)"),
+  disk_gb: z
+    .number()
+    .int()
+    .min(1)
+    .max(65_536)
+    .optional()
+    .describe("disk GiB (default 32 VM, 8 CT)"),
+  storage: z.string().max(100).default("local-lvm").describe("disk storage (default local-lvm)"),
+  iso: z
+    .string()
+    .max(255)
+    .optional()
+    .describe("VM: ISO volume for the CD drive, e.g. local:iso/x.iso"),
+  template: z
+    .string()
+    .max(255)
+    .optional()
+    .describe("CT: template volume, e.g. local:vztmpl/debian-12-…tar.zst"),
+  bridge: z.string().max(20).default("vmbr0").describe("network bridge (default vmbr0)"),
+  ostype: z.string().max(10).optional().describe("VM: l26 (default), win11, other …"),
+  ssh_public_keys: z.string().max(8192).optional().describe("CT: SSH public keys for root"),
+  unprivileged: z.boolean().default(true).describe("CT: unprivileged (default true)"),
+  start: z.boolean().default(false).describe("start it when created"),
+});
+
+type CreateArgs = z.output<typeof createArgs>;
+
+function params(args: CreateArgs, vmid: number): Record<string, PveParamValue> {
+  const memory = args.memory ?? (args.type === "qemu" ? 2048 : 512);
+  const disk = args.disk_gb ?? (args.type === "qemu" ? 32 : 8);
+  const out: Record<string, PveParamValue> = { vmid, cores: args.cores, memory };
+  if (args.type === "qemu") {
+    out.name = args.name;
+    out.scsihw = "virtio-scsi-single";
+    out.scsi0 = `${args.storage}:${disk}`;
+    out.ide2 = args.iso ? `${args.iso},media=cdrom` : "none,media=cdrom";
+    out.net0 = `virtio,bridge=${args.bridge}`;
+    out.ostype = args.ostype ?? "l26";
+  } else {
+    out.hostname = args.name;
+    out.ostemplate = args.template ?? "";
+    out.rootfs = `${args.storage}:${disk}`;
+    out.net0 = `name=eth0,bridge=${args.bridge},ip=dhcp`;
+    out.unprivileged = args.unprivileged;
+    if (args.ssh_public_keys) out["ssh-public-keys"] = args.ssh_public_keys;
+  }
+  if (args.start) out.start = true;
+  return out;
+}
+
+/** Creates a VM or container (admin). */
+export const createOperation = defineOperation<CreateArgs>({
+  name: "create",
+  args: createArgs,
+  scope: () => "pve:admin",
+  async inspect(pve, args) {
+    const kind = args.type === "qemu" ? "VM" : "CT";
+    checkConfigValue(args.type, args.type === "qemu" ? "name" : "hostname", args.name);
+    if (args.type === "qemu" && (args.template || args.ssh_public_keys)) {
+      throw new ToolError(
+        "template and ssh_public_keys are for containers.",
+        "Leave them out for a VM; pass iso to boot an installer.",
+      );
+    }
+    if (args.type === "lxc" && (args.iso || args.ostype)) {
+      throw new ToolError(
+        "iso and ostype are for VMs.",
+        "Pass template (a vztmpl volume) for a container.",
+      );
+    }
+    if (args.type === "lxc" && !args.template) {
+      throw new ToolError(
+        "A container needs a template.",
+        "Pass template, e.g. local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst (list_templates kind ct_template lists them).",
+      );
+    }
+    if (!/^vmbr\w{1,10}$|^[a-z][\w.-]{1,14}$/.test(args.bridge)) {
+      throw new ToolError(
+        `bridge '${args.bridge}' is not a bridge name.`,
+        "Pass e.g. vmbr0 (node_network lists them).",
+      );
+    }
+    const node = onlineNode(await getResources(pve, "node"), args.node);
+    const vmid = await freeVmid(pve, args.vmid);
+    const diskGb = args.disk_gb ?? (args.type === "qemu" ? 32 : 8);
+    const room = await storageRoom(pve, node, args.storage);
+    const space = checkRoom(
+      room,
+      args.type === "qemu" ? "images" : "rootdir",
+      diskGb * GIB,
+      `a ${diskGb} GiB disk`,
+    );
+    const media = args.type === "qemu" ? args.iso : args.template;
+    if (media) {
+      const volume = parseVolumeId(media);
+      const storage = parseStorageId(volume.slice(0, volume.indexOf(":")));
+      await pve
+        .get(pvePath`/nodes/${node}/storage/${storage}/content/${volume}`)
+        .catch((error: unknown) => {
+          if (
+            error instanceof ProxmoxError &&
+            (error.kind === "upstream" || error.kind === "not_found")
+          ) {
+            throw new ToolError(
+              `${media} is not on ${node}.`,
+              `list_templates shows the ${args.type === "qemu" ? "ISO images" : "container templates"} each node can use.`,
+            );
+          }
+          throw error;
+        });
+    }
+    const p = params(args, vmid);
+    const memory = Number(p.memory);
+    const shown = Object.entries(p)
+      .filter(([key]) => key !== "ssh-public-keys")
+      .map(([k, v]) => `${k}=${v === true ? 1 : v}`)
+      .join(", ");
+    return {
+      args: { ...args, vmid, node },
+      guest: { vmid, node, type: args.type, name: args.name, status: "absent", template: false },
+      tags: [],
+      body: {
+        effect: `Create ${kind} ${vmid} (${args.name}) on ${node}: ${args.cores} cores, ${memory} MiB, ${diskGb} GiB on ${args.storage}`,
+        risk: "routine",
+        target: { vmid, name: args.name, type: args.type, node, status: "absent" },
+        steps: [
+          `POST /nodes/${node}/${args.type} (${shown}${args.ssh_public_keys ? ", ssh-public-keys" : ""})`,
+          `VMID ${vmid} is free now (Proxmox reserves nothing: if someone takes it first, the task fails and nothing is created).`,
+          `Disk: ${space}.`,
+          args.type === "qemu"
+            ? args.iso
+              ? `CD drive: ${args.iso}; the VM boots the installer when started.`
+              : "No ISO: the CD drive is empty."
+            : `From template ${args.template}, ${args.unprivileged ? "unprivileged" : "privileged"}, DHCP on ${args.bridge}.`,
+          args.start ? "Proxmox starts it when it is created." : "It stays stopped.",
+        ],
+        losses: [],
+        warnings:
+          args.type === "lxc" && !args.ssh_public_keys
+            ? [
+                "No SSH key: set a root password from the node (pct enter, passwd) or pass ssh_public_keys.",
+              ]
+            : args.type === "lxc" && !args.unprivileged
+              ? ["A privileged container's root is root on the host."]
+              : [],
+        preconditions: { vmid_free: String(vmid), node },
+      },
+    };
+  },
+  async send(pve, { args, guest }) {
+    const path =
+      args.type === "qemu" ? pvePath`/nodes/${guest.node}/qemu` : pvePath`/nodes/${guest.node}/lxc`;
+    return { upid: await pve.post<string>(path, params(args, guest.vmid)) };
+  },
+});

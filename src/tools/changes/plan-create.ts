@@ -1,0 +1,17 @@
+import { planChange } from "../../changes/flow";
+import { createArgs, createOperation } from "../../changes/operations/create";
+import { defineTool } from "../../mcp/tool";
+import { planOutput } from "./plan-output";
+
+export const planCreate = defineTool({
+  name: "plan_create",
+  kind: "plan",
+  title: "Plan a new VM or container",
+  description:
+    "Plan creating a VM (ISO or none) or a container (from a template): the VMID it gets, node, storage room, resources, network. Changes nothing.",
+  scope: "pve:admin",
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  input: createArgs,
+  output: planOutput,
+  run: (args, ctx) => planChange(createOperation, args, ctx),
+});
