@@ -259,6 +259,71 @@ const SAMPLES: Record<string, Sample[]> = {
   "GET /nodes/{node}/qemu/{vmid}/agent/exec-status": [
     { path: "/nodes/pve1/qemu/100/agent/exec-status", query: { pid: "{pid}" } },
   ],
+  "PUT /nodes/{node}/qemu/{vmid}/config": [
+    { path: "/nodes/pve1/qemu/100/config", query: { memory: "8192", name: "web-01a" } },
+  ],
+  "POST /nodes/{node}/qemu/{vmid}/config": [
+    { path: "/nodes/pve2/qemu/201/config", query: { cores: "2", delete: "tags" } },
+  ],
+  "PUT /nodes/{node}/lxc/{vmid}/config": [
+    { path: "/nodes/pve1/lxc/110/config", query: { memory: "1024", tags: "dns" } },
+  ],
+  "PUT /nodes/{node}/qemu/{vmid}/resize": [
+    { path: "/nodes/pve1/qemu/103/resize", query: { disk: "scsi0", size: "+2G" } },
+  ],
+  "PUT /nodes/{node}/lxc/{vmid}/resize": [
+    { path: "/nodes/pve1/lxc/110/resize", query: { disk: "rootfs", size: "10G" } },
+  ],
+  "POST /nodes/{node}/qemu/{vmid}/template": [{ path: "/nodes/pve2/qemu/201/template" }],
+  "POST /nodes/{node}/lxc/{vmid}/template": [{ path: "/nodes/pve2/lxc/211/template" }],
+  "GET /nodes/{node}/qemu/{vmid}/feature": [
+    { path: "/nodes/pve1/qemu/9000/feature", query: { feature: "clone" } },
+    { path: "/nodes/pve1/qemu/100/feature", query: { feature: "snapshot" } },
+  ],
+  "GET /nodes/{node}/lxc/{vmid}/feature": [
+    { path: "/nodes/pve2/lxc/9001/feature", query: { feature: "clone" } },
+  ],
+  "POST /nodes/{node}/qemu/{vmid}/clone": [
+    { path: "/nodes/pve1/qemu/9000/clone", query: { newid: "120", name: "app-01" } },
+    { path: "/nodes/pve1/qemu/100/clone", query: { newid: "121", full: "1" } },
+  ],
+  "POST /nodes/{node}/lxc/{vmid}/clone": [
+    { path: "/nodes/pve2/lxc/9001/clone", query: { newid: "220", hostname: "ct-220" } },
+  ],
+  "GET /nodes/{node}/qemu/{vmid}/migrate": [
+    { path: "/nodes/pve1/qemu/102/migrate" },
+    { path: "/nodes/pve1/qemu/100/migrate", query: { target: "pve2" } },
+  ],
+  "GET /nodes/{node}/lxc/{vmid}/migrate": [{ path: "/nodes/pve1/lxc/110/migrate" }],
+  "POST /nodes/{node}/qemu/{vmid}/migrate": [
+    { path: "/nodes/pve2/qemu/201/migrate", query: { target: "pve1" } },
+    { path: "/nodes/pve1/qemu/100/migrate", query: { target: "pve2", online: "1" } },
+  ],
+  "POST /nodes/{node}/lxc/{vmid}/migrate": [
+    { path: "/nodes/pve1/lxc/110/migrate", query: { target: "pve2", restart: "1" } },
+  ],
+  "POST /nodes/{node}/qemu": [
+    {
+      path: "/nodes/pve1/qemu",
+      query: { vmid: "130", name: "new-vm", scsi0: "local-lvm:32", net0: "virtio,bridge=vmbr0" },
+    },
+    {
+      path: "/nodes/pve1/qemu",
+      query: { vmid: "131", archive: NIGHTLY_100, storage: "local-lvm" },
+    },
+  ],
+  "POST /nodes/{node}/lxc": [
+    {
+      path: "/nodes/pve1/lxc",
+      query: {
+        vmid: "140",
+        ostemplate: "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst",
+        rootfs: "local-lvm:8",
+      },
+    },
+  ],
+  "DELETE /nodes/{node}/qemu/{vmid}": [{ path: "/nodes/pve2/qemu/201" }],
+  "DELETE /nodes/{node}/lxc/{vmid}": [{ path: "/nodes/pve2/lxc/211", query: { purge: "1" } }],
 };
 
 describe("route table vs. contract", () => {

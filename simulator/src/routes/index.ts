@@ -14,6 +14,7 @@ import { guestAgentRoutes } from "./guest-agent";
 import { guestConfigRoutes } from "./guest-config";
 import { guestRoutes } from "./guests";
 import { haRoutes } from "./ha";
+import { lifecycleRoutes } from "./lifecycle";
 import { nodeSystemRoutes } from "./node-system";
 import { nodeRoutes } from "./nodes";
 import { powerRoutes } from "./power";
@@ -27,6 +28,7 @@ export const routes: RouteTable = {
   ...nodeRoutes,
   ...guestRoutes,
   ...guestConfigRoutes,
+  ...lifecycleRoutes,
   ...powerRoutes,
   ...snapshotRoutes,
   ...storageRoutes,
