@@ -29,6 +29,7 @@
 //
 // A removed disk becomes `unusedN` (removing `unusedN` frees the volume).
 
+import { contract } from "../contract";
 import { handlerError, paramError } from "../http";
 import type { ClusterState } from "../model/cluster";
 import { configDigest } from "../model/config-file";
@@ -52,6 +53,7 @@ import {
 } from "../model/disks";
 import type { Guest, GuestConfig, GuestType } from "../model/types";
 import type { TaskOutcome } from "../tasks";
+import { lookupProperty } from "../validation/check";
 import {
   authid,
   flag,
@@ -121,12 +123,25 @@ function splitList(v: string | undefined): string[] {
   return (v ?? "").split(/[,;\s]+/).filter(Boolean);
 }
 
+/**
+ * A parameter as the config file stores it and GET .../config returns it:
+ * integers, numbers and booleans (0/1) as JSON numbers, the rest as strings.
+ */
+export function configValue(endpointKey: string, name: string, v: unknown): string | number {
+  const schema = lookupProperty(contract.endpoints[endpointKey]?.parameters ?? {}, name);
+  if (typeof v === "boolean") return v ? 1 : 0;
+  const numeric =
+    schema?.type === "integer" || schema?.type === "number" || schema?.type === "boolean";
+  if (numeric && v !== "" && Number.isFinite(Number(v))) return Number(v);
+  return typeof v === "number" ? v : String(v);
+}
+
 /** The options a request sets (everything that is not a control parameter). */
-function requestOptions(ctx: HandlerContext): GuestConfig {
+function requestOptions(ctx: HandlerContext, endpointKey: string): GuestConfig {
   const res: GuestConfig = {};
   for (const [k, v] of Object.entries(ctx.params)) {
     if (NON_OPTION_PARAMS.has(k) || v === null || v === undefined) continue;
-    res[k] = typeof v === "boolean" ? (v ? 1 : 0) : typeof v === "number" ? v : String(v);
+    res[k] = configValue(endpointKey, k, v);
   }
   return res;
 }
@@ -214,7 +229,7 @@ interface UpdateRequest {
 }
 
 function parseRequest(ctx: HandlerContext, type: GuestType): UpdateRequest {
-  const set = requestOptions(ctx);
+  const set = requestOptions(ctx, `PUT /nodes/{node}/${type}/{vmid}/config`);
   const deletes = splitList(str(ctx, "delete")).map((o) =>
     type === "qemu" && o === "cdrom" ? "ide2" : o,
   );

@@ -38,7 +38,7 @@ import {
   requiredStr,
   str,
 } from "./context";
-import { allocateDisk, checkProtection, freeVolume } from "./guest-config";
+import { allocateDisk, checkProtection, configValue, freeVolume } from "./guest-config";
 import { lockError, markRunning, markStopped } from "./power";
 
 function kind(type: GuestType): string {
@@ -796,11 +796,11 @@ const LXC_CREATE_CONTROL = new Set([
   "bwlimit",
 ]);
 
-function configParams(ctx: HandlerContext, control: Set<string>): GuestConfig {
+function configParams(ctx: HandlerContext, control: Set<string>, key: string): GuestConfig {
   const res: GuestConfig = {};
   for (const [k, v] of Object.entries(ctx.params)) {
     if (control.has(k) || v === null || v === undefined) continue;
-    res[k] = typeof v === "boolean" ? (v ? 1 : 0) : typeof v === "number" ? v : String(v);
+    res[k] = configValue(key, k, v);
   }
   return res;
 }
@@ -863,7 +863,7 @@ function createQemu(ctx: HandlerContext): unknown {
   const storage = str(ctx, "storage");
   const start = flag(ctx, "start");
   const unique = flag(ctx, "unique");
-  const conf = configParams(ctx, QEMU_CREATE_CONTROL);
+  const conf = configParams(ctx, QEMU_CREATE_CONTROL, "POST /nodes/{node}/qemu");
   if (archive) {
     for (const k of Object.keys(conf).sort()) {
       if (QEMU_DRIVE_KEY.test(k))
@@ -1002,7 +1002,7 @@ function createLxc(ctx: HandlerContext): unknown {
   const storage = str(ctx, "storage") ?? "local";
   const start = flag(ctx, "start");
   const unique = flag(ctx, "unique");
-  const conf = configParams(ctx, LXC_CREATE_CONTROL);
+  const conf = configParams(ctx, LXC_CREATE_CONTROL, "POST /nodes/{node}/lxc");
   const existing = ctx.cluster.guests.get(vmid);
   if (!(existing && existing.node === node && existing.type === "lxc" && restore && force)) {
     checkVmidUnused(ctx.cluster, vmid);
