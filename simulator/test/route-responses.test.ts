@@ -83,6 +83,10 @@ const SAMPLES: Record<string, Sample[]> = {
     { path: "/nodes/pve1/storage/local-lvm/content" },
     { path: "/nodes/pve2/storage/local-lvm/content", query: { content: "rootdir" } },
   ],
+  "GET /nodes/{node}/storage/{storage}/status": [
+    { path: "/nodes/pve1/storage/local-lvm/status" },
+    { path: "/nodes/pve2/storage/nas-nfs/status" },
+  ],
   "GET /storage": [{ path: "/storage" }],
   "GET /nodes/{node}/qemu/{vmid}/pending": [
     { path: "/nodes/pve1/qemu/101/pending" },

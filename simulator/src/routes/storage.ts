@@ -1,7 +1,7 @@
 // Storage: the cluster's storage.cfg (GET /storage), each node's view of its
 // storages (GET /nodes/{node}/storage) and their content.
 
-import { hasPrivs } from "../auth/permissions";
+import { hasPrivs, requirePrivs } from "../auth/permissions";
 import { handlerError, paramError } from "../http";
 import type { StorageDefinition } from "../model/types";
 import {
@@ -99,6 +99,34 @@ function nodeStorage(ctx: HandlerContext): unknown {
   );
 }
 
+/** GET /nodes/{node}/storage/{storage}/status: one storage's state and room as the node sees it. */
+function storageStatus(ctx: HandlerContext): unknown {
+  const node = requiredStr(ctx, "node");
+  const name = requiredStr(ctx, "storage");
+  const { cluster } = ctx;
+  const s = cluster.storages.find((x) => x.storage === name);
+  requirePrivs(
+    authid(ctx),
+    `/storage/${name}`,
+    ["Datastore.Audit", "Datastore.AllocateSpace"],
+    true,
+  );
+  if (!s || !cluster.storageEnabledOn(s, node)) {
+    throw handlerError(`storage '${name}' does not exist`);
+  }
+  const usage = cluster.storageUsageOn(s, node);
+  return {
+    type: s.type,
+    content: contentList(s),
+    shared: s.shared ? 1 : 0,
+    active: 1,
+    enabled: 1,
+    total: usage.total,
+    used: usage.used,
+    avail: usage.total - usage.used,
+  };
+}
+
 function storageContent(ctx: HandlerContext): unknown {
   const node = requiredStr(ctx, "node");
   const id = requiredStr(ctx, "storage");
@@ -132,4 +160,5 @@ export const storageRoutes: RouteTable = {
   "GET /storage": storageConfig,
   "GET /nodes/{node}/storage": nodeStorage,
   "GET /nodes/{node}/storage/{storage}/content": storageContent,
+  "GET /nodes/{node}/storage/{storage}/status": storageStatus,
 };
