@@ -951,9 +951,18 @@ function createQemu(ctx: HandlerContext): unknown {
           if (!next.smbios1) next.smbios1 = `uuid=${newUuid()}`;
           if (next.vmgenid === undefined || next.vmgenid === "1") next.vmgenid = newUuid();
           if (!next.boot) {
-            const devs = Object.keys(next)
-              .filter((k) => QEMU_DRIVE_KEY.test(k) || /^net\d+$/.test(k))
-              .sort();
+            // get_default_bootdevices: the first disk, then CD-ROMs, then NICs.
+            const keys = Object.keys(next).sort();
+            const disk = keys.find(
+              (k) => QEMU_DRIVE_KEY.test(k) && !isCdrom(next[k]) && !/^(efidisk|tpmstate)/.test(k),
+            );
+            const devs = [
+              ...(disk ? [disk] : []),
+              ...keys.filter(
+                (k) => QEMU_DRIVE_KEY.test(k) && isCdrom(next[k]) && !isCloudinit(next[k]),
+              ),
+              ...keys.filter((k) => /^net\d+$/.test(k)),
+            ];
             if (devs.length > 0) next.boot = `order=${devs.join(";")}`;
           }
         }
