@@ -13,5 +13,7 @@ export default defineConfig({
     include: ["bench/**/*.bench.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // The server's one-line JSON logs (tool_call, ...) would bury the tables.
+    onConsoleLog: (log) => !log.startsWith('{"event":'),
   },
 });

@@ -52,7 +52,7 @@ function variants(upid: string): Record<string, Record<string, unknown>[]> {
 
 function casesFor(upid: string): BenchCase[] {
   const byTool = variants(upid);
-  return TOOLS.filter((tool) => tool.annotations.readOnlyHint === true).flatMap((tool) =>
+  return TOOLS.filter((tool) => (tool.kind ?? "read") === "read").flatMap((tool) =>
     (byTool[tool.name] ?? [{}]).map((args) => ({ tool: tool.name, args })),
   );
 }

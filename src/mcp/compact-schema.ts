@@ -45,6 +45,36 @@ function compactProperties(value: unknown, output: boolean): unknown {
 }
 
 /**
+ * Converted schemas, per isolate. The tool set is fixed, yet every request builds a fresh
+ * server whose tools/list would convert each zod schema again (milliseconds of CPU per list):
+ * the JSON of a schema is computed once per schema, role, direction and target. Callers get
+ * the shared object, which nothing mutates (the SDK copies it into its answer).
+ */
+const converted = new WeakMap<object, Map<string, Json>>();
+
+function cachedJson(
+  schema: object,
+  key: string,
+  convert: () => Record<string, unknown>,
+  results: boolean,
+): Json {
+  let bySchema = converted.get(schema);
+  if (!bySchema) {
+    bySchema = new Map();
+    converted.set(schema, bySchema);
+  }
+  let json = bySchema.get(key);
+  if (!json) {
+    json = compactJsonSchema(convert(), results) as Json;
+    bySchema.set(key, json);
+  }
+  return json;
+}
+
+/** The wrapper of each schema and role, also per isolate. */
+const wrappers = new WeakMap<object, Map<string, unknown>>();
+
+/**
  * The same zod schema for validation, advertised with a compact JSON Schema.
  * `role` says whether it describes a tool's arguments or its results.
  */
@@ -52,16 +82,38 @@ export function withCompactJsonSchema<T extends z.ZodType>(
   schema: T,
   role: "arguments" | "results",
 ): StandardSchemaWithJSON<z.input<T>, z.output<T>> {
+  const known = wrappers.get(schema)?.get(role);
+  if (known) return known as StandardSchemaWithJSON<z.input<T>, z.output<T>>;
   const standard = schema["~standard"];
   const results = role === "results";
-  return {
+  const key = (io: string, options: { target?: unknown } | undefined) =>
+    `${role}|${io}|${String(options?.target ?? "")}`;
+  const wrapper = {
     "~standard": {
       ...standard,
       jsonSchema: {
-        input: (options) => compactJsonSchema(standard.jsonSchema.input(options), results) as Json,
+        input: (options) =>
+          cachedJson(
+            schema,
+            key("input", options),
+            () => standard.jsonSchema.input(options),
+            results,
+          ),
         output: (options) =>
-          compactJsonSchema(standard.jsonSchema.output(options), results) as Json,
+          cachedJson(
+            schema,
+            key("output", options),
+            () => standard.jsonSchema.output(options),
+            results,
+          ),
       },
     },
   } as StandardSchemaWithJSON<z.input<T>, z.output<T>>;
+  let byRole = wrappers.get(schema);
+  if (!byRole) {
+    byRole = new Map();
+    wrappers.set(schema, byRole);
+  }
+  byRole.set(role, wrapper);
+  return wrapper;
 }

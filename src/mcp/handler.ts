@@ -1,4 +1,5 @@
 import { env as workerEnv } from "cloudflare:workers";
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { McpRequestContext } from "@modelcontextprotocol/server";
 import { createMcpHandler } from "agents/mcp/server";
 import { isGrantProps } from "../auth/identity";
@@ -10,7 +11,7 @@ import { JOURNAL_NAME } from "../session/change-journal";
 import { sessionName } from "../session/mcp-session";
 import { TOOLS } from "../tools";
 import { connectProxmox } from "../upstream/route";
-import { createServer } from "./server";
+import { createServer, type ServerDeps } from "./server";
 
 const LOOPBACK_HOSTNAMES = ["localhost", "127.0.0.1", "[::1]"];
 
@@ -42,7 +43,41 @@ export function mcpApiHandler(config: AppConfig): ExportedHandler<Env> & {
     onerror: (error) => log({ event: "mcp_error", error: error.message }),
   });
   return {
-    fetch: (request, env, ctx) => handler(request, env, ctx),
+    fetch: (request, env, ctx) => execution.run(ctx, () => handler(request, env, ctx)),
+  };
+}
+
+/** The request's ExecutionContext, for the server factory (which the SDK calls without it). */
+const execution = new AsyncLocalStorage<ExecutionContext>();
+
+/**
+ * Deferred audit records still being written, per session object, in this isolate. A later
+ * call of the same grant waits for them, so its client reads its own history; across
+ * isolates the record lands a moment later.
+ */
+const unsettled = new Map<string, Set<Promise<unknown>>>();
+
+function deferFor(sessionKey: string): Pick<ServerDeps, "defer" | "settled"> {
+  const ctx = execution.getStore();
+  if (!ctx) return {};
+  return {
+    defer(work) {
+      let set = unsettled.get(sessionKey);
+      if (!set) {
+        set = new Set();
+        unsettled.set(sessionKey, set);
+      }
+      const tracked = work.finally(() => {
+        set.delete(tracked);
+        if (set.size === 0 && unsettled.get(sessionKey) === set) unsettled.delete(sessionKey);
+      });
+      set.add(tracked);
+      ctx.waitUntil(tracked);
+    },
+    async settled() {
+      const set = unsettled.get(sessionKey);
+      if (set?.size) await Promise.allSettled([...set]);
+    },
   };
 }
 
@@ -92,5 +127,6 @@ function serverFor(ctx: McpRequestContext, env: Env) {
       log,
     },
     log,
+    ...deferFor(sessionId.toString()),
   });
 }

@@ -31,6 +31,15 @@ export interface ServerDeps {
   /** Plan and apply tools are registered only when this is present and changes are enabled. */
   changes?: ChangeRuntime;
   log?: (line: Record<string, unknown>) => void;
+  /**
+   * Lets work finish after the answer is sent (the request's `ctx.waitUntil`). Read tools
+   * record their call through it, so the answer does not wait for the session object, which
+   * may live in another location; plan and apply tools always wait. Without it (tests, the
+   * in-memory harnesses) every record is awaited.
+   */
+  defer?: (work: Promise<unknown>) => void;
+  /** Resolves when this session's deferred records from earlier calls are written. */
+  settled?: () => Promise<void>;
 }
 
 /**
@@ -110,6 +119,8 @@ export async function callTool(
   let result: CallResult;
   let error: string | undefined;
   try {
+    // A call sees the records of the calls before it (session_info lists them).
+    await deps.settled?.();
     pve = deps.connect();
     const ctx: ToolContext = {
       pve,
@@ -148,20 +159,24 @@ export async function callTool(
     upstreamRequests,
     durationMs,
   });
-  try {
-    await deps.session.recordCall({
-      at: started,
-      tool: tool.name,
-      arguments: JSON.stringify(redactArguments(args ?? {})),
-      outcome: error ? "error" : "ok",
-      ...(error ? { error: error.slice(0, 500) } : {}),
-      upstreamRequests,
-      durationMs,
-    });
-  } catch (recordError) {
-    // The audit trail must not turn a finished call into a failure the model would retry.
-    deps.log?.({ event: "session_record_failed", tool: tool.name, error: String(recordError) });
-  }
+  const record = (async () => {
+    try {
+      await deps.session.recordCall({
+        at: started,
+        tool: tool.name,
+        arguments: JSON.stringify(redactArguments(args ?? {})),
+        outcome: error ? "error" : "ok",
+        ...(error ? { error: error.slice(0, 500) } : {}),
+        upstreamRequests,
+        durationMs,
+      });
+    } catch (recordError) {
+      // The audit trail must not turn a finished call into a failure the model would retry.
+      deps.log?.({ event: "session_record_failed", tool: tool.name, error: String(recordError) });
+    }
+  })();
+  if ((tool.kind ?? "read") === "read" && deps.defer) deps.defer(record);
+  else await record;
   return result;
 }
 

@@ -83,6 +83,37 @@ export interface RequestOptions {
 export const DEFAULT_MAX_REQUESTS = 40;
 
 const RETRY_STATUSES = new Set([502, 503, 504]);
+/**
+ * Most bytes of one answer the client reads. The largest PVE answers (the inventory of a big
+ * cluster, a long task log page) are a few MiB; anything past this is not an API answer, and
+ * holding it would risk the Worker's 128 MB memory limit.
+ */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+/** The body as text, or undefined (and the rest cancelled) once it passes `max` bytes. */
+async function readCapped(response: Response, max: number): Promise<string | undefined> {
+  const declared = Number(response.headers.get("Content-Length") ?? Number.NaN);
+  if (declared > max) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return undefined;
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
 const DEFAULT_RETRY_DELAY_MS = 250;
 const LOGIN_PATH = pvePath`/access/ticket`;
 
@@ -458,7 +489,17 @@ export class ProxmoxClient {
     this.#requestCount += 1;
     try {
       const response = await Promise.race([this.#fetcher.fetch(request), aborted]);
-      const body = await Promise.race([response.text(), aborted]);
+      const body = await Promise.race([readCapped(response, MAX_ANSWER_BYTES), aborted]);
+      if (body === undefined) {
+        throw new ProxmoxError({
+          kind: "unexpected_response",
+          method,
+          path,
+          status: response.status,
+          message: `Proxmox answered ${where} with more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB; the answer was not read.`,
+          hint: "A proxy in front of Proxmox may be sending something else, or the list is too large: narrow the request with the tool's filters.",
+        });
+      }
       return {
         status: response.status,
         statusText: response.statusText,
@@ -467,6 +508,8 @@ export class ProxmoxClient {
         body,
       };
     } catch (error) {
+      // An answer this client refuses to read: not a transport failure, so not retried.
+      if (error instanceof ProxmoxError) throw error;
       if (timedOut) {
         throw new TransportFailure(
           new ProxmoxError({

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool, ToolError } from "../../mcp/tool";
 import { pvePath } from "../../proxmox/identifiers";
 import { flag, text } from "../support/inventory";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ROLES, type Role, roleFromScopes } from "../../auth/scopes";
 import { defineTool } from "../../mcp/tool";
 import { pvePath } from "../../proxmox/identifiers";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool, ToolError } from "../../mcp/tool";
 import type { ProxmoxClient } from "../../proxmox/client";
 import {

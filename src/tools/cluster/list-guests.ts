@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool } from "../../mcp/tool";
 import { parseNodeName } from "../../proxmox/identifiers";
 import { argError, flagArg, nodeNameArg, textArg } from "../support/args";

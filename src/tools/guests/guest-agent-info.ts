@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool, ToolError } from "../../mcp/tool";
 import { ProxmoxError } from "../../proxmox/errors";
 import { pvePath } from "../../proxmox/identifiers";

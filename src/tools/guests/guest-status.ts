@@ -1,16 +1,9 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool } from "../../mcp/tool";
 import { pvePath } from "../../proxmox/identifiers";
 import { bytes, duration, percent, ratio } from "../support/format";
-import { findGuest, guestArg, guestLabel } from "../support/guests";
-import {
-  type ClusterResource,
-  flag,
-  getResources,
-  isGuest,
-  parseTags,
-  text,
-} from "../support/inventory";
+import { guestArg, guestLabel, withGuest } from "../support/guests";
+import { type ClusterResource, flag, isGuest, parseTags, text } from "../support/inventory";
 
 /** GET /nodes/{node}/{qemu|lxc}/{vmid}/status/current (the fields we use). */
 interface CurrentStatus {
@@ -86,13 +79,17 @@ export const guestStatus = defineTool({
       "cpu 0-1 of its vCPUs; bytes; seconds; net/disk counters since start; null = unknown",
     ),
   async run(args, { pve }) {
-    const resources = await getResources(pve, "vm");
-    const guest = findGuest(resources, args.guest);
+    const { guest, s, resources } = await withGuest(pve, args.guest, async (guest, resources) => {
+      const { node, vmid, type } = guest;
+      const s = await pve.get<CurrentStatus>(
+        pvePath`/nodes/${node}/${type}/${vmid}/status/current`,
+      );
+      return { guest, s, resources };
+    });
     const { node, vmid, type } = guest;
-    const s = await pve.get<CurrentStatus>(pvePath`/nodes/${node}/${type}/${vmid}/status/current`);
     // Unknown is not zero: a counter status/current leaves out comes from the inventory when
-    // that has it, else it stays null.
-    const r: Partial<ClusterResource> = resources.find((x) => isGuest(x) && x.vmid === vmid) ?? {};
+    // that was read and has it, else it stays null.
+    const r: Partial<ClusterResource> = resources?.find((x) => isGuest(x) && x.vmid === vmid) ?? {};
     const known = (...values: unknown[]): number | null => {
       for (const value of values)
         if (typeof value === "number" && Number.isFinite(value)) return value;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool, ToolError } from "../../mcp/tool";
 import { parseStorageId } from "../../proxmox/identifiers";
 import { storageArg, vmidArg } from "../support/args";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool } from "../../mcp/tool";
 import { pvePath } from "../../proxmox/identifiers";
 import { bytes, percent } from "../support/format";

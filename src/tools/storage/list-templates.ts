@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool, ToolError } from "../../mcp/tool";
 import { bytes } from "../support/format";
 import { flag, getResources, isGuest, num } from "../support/inventory";

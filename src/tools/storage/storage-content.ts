@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool, ToolError } from "../../mcp/tool";
 import { parseNodeName, parseStorageId, pvePath } from "../../proxmox/identifiers";
 import { argError, nodeNameArg, storageArg, vmidArg } from "../support/args";

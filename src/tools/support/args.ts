@@ -4,7 +4,7 @@
  * echoed back.
  */
 
-import { z } from "zod";
+import * as z from "zod";
 
 /** The issue z hands an error function (the fields used here). */
 interface Issue {

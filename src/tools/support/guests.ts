@@ -1,6 +1,7 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { ProxmoxClient } from "../../proxmox/client";
+import { ProxmoxError } from "../../proxmox/errors";
 import {
   type GuestType,
   type NodeName,
@@ -129,4 +130,87 @@ export function findGuest(
 /** "VM 100 (web-01)" / "CT 110 (pihole)" for summaries. */
 export function guestLabel(guest: Pick<GuestRef, "vmid" | "type" | "name">): string {
   return `${guest.type === "qemu" ? "VM" : "CT"} ${guest.vmid}${guest.name ? ` (${guest.name})` : ""}`;
+}
+
+/**
+ * Where guests live, remembered per isolate for read tools: a guest tool then reads the guest
+ * in one round trip instead of two (inventory, then the guest). Only VMIDs are looked up here:
+ * a name can be given to another guest at any time, so names always go through the inventory
+ * (which refreshes the VMID's entry). Entries are per Proxmox (API root), short-lived and
+ * bounded, and a read that finds the guest gone from that node resolves it again. Changes
+ * (src/changes) never use this: they always read fresh state.
+ */
+export const LOCATION_TTL_MS = 30_000;
+export const MAX_LOCATIONS = 4096;
+const locations = new Map<string, { guest: GuestRef; at: number }>();
+
+function locationKey(pve: ProxmoxClient, vmid: number): string {
+  return `${pve.apiRoot}|${vmid}`;
+}
+
+function remember(pve: ProxmoxClient, guest: GuestRef): void {
+  // An offline node's guests are not remembered: their state must be reported, not assumed.
+  if (guest.status === "unknown") return;
+  const key = locationKey(pve, guest.vmid);
+  locations.delete(key);
+  if (locations.size >= MAX_LOCATIONS) {
+    const oldest = locations.keys().next().value;
+    if (oldest !== undefined) locations.delete(oldest);
+  }
+  locations.set(key, { guest, at: Date.now() });
+}
+
+/** Forgets every remembered location (tests that swap one cluster for another). */
+export function forgetGuestLocations(): void {
+  locations.clear();
+}
+
+/**
+ * True when an error says the guest is not (or no longer) where we looked: PVE answers 500
+ * "Configuration file 'nodes/pve1/qemu-server/100.conf' does not exist" once a guest moved or
+ * was deleted, 596 for a node name it does not know, 595 for a node it cannot reach.
+ */
+export function isGuestElsewhere(error: unknown): boolean {
+  if (!(error instanceof ProxmoxError)) return false;
+  if (error.status === 596 || error.status === 595) return true;
+  if (
+    error.kind === "wrong_node" ||
+    error.kind === "node_unreachable" ||
+    error.kind === "not_found"
+  ) {
+    return true;
+  }
+  return error.status === 500 && /does not exist|not exist|no such/i.test(error.message);
+}
+
+/**
+ * Runs `read` on the guest `ref` names. A VMID seen in the last LOCATION_TTL_MS is read where it
+ * was (one round trip); when that read says the guest is elsewhere, or the VMID is not known
+ * here, the inventory is read and `read` runs on what it says (`resources` is then set).
+ */
+export async function withGuest<T>(
+  pve: ProxmoxClient,
+  ref: string | number,
+  read: (guest: GuestRef, resources?: readonly ClusterResource[]) => Promise<T>,
+  options: ResolveOptions = {},
+): Promise<T> {
+  const text = String(ref).trim();
+  if (/^\d+$/.test(text)) {
+    const key = locationKey(pve, Number(text));
+    const known = locations.get(key);
+    if (known && Date.now() - known.at < LOCATION_TTL_MS) {
+      try {
+        return await read(known.guest);
+      } catch (error) {
+        if (!isGuestElsewhere(error)) throw error;
+        locations.delete(key);
+      }
+    } else if (known) {
+      locations.delete(key);
+    }
+  }
+  const resources = await getResources(pve, "vm");
+  const guest = findGuest(resources, ref, options);
+  remember(pve, guest);
+  return read(guest, resources);
 }

@@ -4,7 +4,7 @@
  * of the text summary, so a page is cut by the size of both, not only by a row count.
  */
 
-import { z } from "zod";
+import * as z from "zod";
 import { argError } from "./args";
 
 /** Characters the rows of one answer may take: their JSON plus their text lines. */

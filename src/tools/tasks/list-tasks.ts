@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool } from "../../mcp/tool";
 import { parseNodeName, pvePath } from "../../proxmox/identifiers";
 import { argError, flagArg, nodeNameArg, textArg, vmidArg } from "../support/args";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool } from "../../mcp/tool";
 import { parseUpid } from "../../proxmox/identifiers";
 import { dateTime } from "../support/format";
