@@ -100,7 +100,7 @@ export function guestVolumes(g: Guest): { key: string; value: string }[] {
       if (!isDiskKey(g.type, key) || typeof value !== "string") continue;
       if (isCdrom(value) && !isCloudinit(value)) continue;
       const vol = driveVolume(value);
-      if (!vol || !vol.includes(":") || seen.has(vol)) continue;
+      if (!vol?.includes(":") || seen.has(vol)) continue;
       seen.add(vol);
       res.push({ key, value });
     }
