@@ -80,7 +80,7 @@ function checkStorageEnabled(cluster: ClusterState, id: string, node: string) {
   return s;
 }
 
-function isShared(cluster: ClusterState, value: string): boolean {
+function _isShared(cluster: ClusterState, value: string): boolean {
   const vol = driveVolume(value);
   const where = vol ? splitVolid(vol) : undefined;
   if (!where) return true;
@@ -403,7 +403,7 @@ function cloneGuest(type: GuestType) {
       if (typeof value !== "string" || /^unused\d+$/.test(key) || !isDiskKey(type, key)) continue;
       if (isCdrom(value) && !isCloudinit(value)) continue;
       const vol = driveVolume(value);
-      if (!vol || !vol.includes(":")) continue;
+      if (!vol?.includes(":")) continue;
       if (type === "qemu") {
         if (full && running && !snapname && key === "tpmstate0") {
           throw handlerError("cannot clone TPM state while VM is running");
@@ -809,7 +809,7 @@ function backupVolume(ctx: HandlerContext, node: string, volid: string) {
   const where = splitVolid(volid);
   const s = where ? ctx.cluster.storage(where.storage) : undefined;
   const v = s ? ctx.cluster.fileVolume(s, node, volid) : undefined;
-  if (!v || v.content !== "backup") throw handlerError(`volume '${volid}' does not exist`);
+  if (v?.content !== "backup") throw handlerError(`volume '${volid}' does not exist`);
   return v;
 }
 
@@ -836,7 +836,7 @@ function allocateAll(
     }
     if (isCdrom(value)) continue;
     const vol = driveVolume(value);
-    if (!vol || !vol.includes(":")) continue;
+    if (!vol?.includes(":")) continue;
     const sid = restoreStorage || splitVolid(vol)?.storage || "local-lvm";
     const rest = value
       .split(",")
