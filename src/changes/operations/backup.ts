@@ -35,29 +35,16 @@ export const backupArgs = z.object({
     .enum(["create", "delete", "protect", "unprotect"], {
       error: "action must be create, delete, protect or unprotect",
     })
-    .describe("create a backup of a guest, or delete/protect/unprotect a backup volume"),
-  guest: guestArg.optional().describe("create: VMID or name of the guest to back up"),
-  storage: z
-    .string()
-    .max(64)
-    .optional()
-    .describe("create: backup storage (default: the node's vzdump default)"),
+    .describe("create (back up a guest), or delete/(un)protect a backup volume"),
+  guest: guestArg.optional().describe("create: guest"),
+  storage: z.string().max(64).optional().describe("create: storage (default: vzdump default)"),
   mode: z.enum(["snapshot", "suspend", "stop"]).optional().describe("create: default snapshot"),
   compress: z.enum(["zstd", "gzip", "lzo", "none"]).optional().describe("create: default zstd"),
-  notes: z.string().max(1000).optional().describe("create: notes ({{guestname}} etc. allowed)"),
-  protected: z.boolean().optional().describe("create: protect the new backup from pruning"),
-  prune: z
-    .boolean()
-    .optional()
-    .describe("create: let the storage's retention prune older backups (default true)"),
-  volume: z
-    .string()
-    .max(255)
-    .optional()
-    .describe(
-      "delete/protect/unprotect: backup volume id, e.g. nas-nfs:backup/vzdump-qemu-100-….vma.zst",
-    ),
-  node: z.string().max(64).optional().describe("delete/protect/unprotect: node (local storage)"),
+  notes: z.string().max(1000).optional().describe("create: notes"),
+  protected: z.boolean().optional().describe("create: protect it"),
+  prune: z.boolean().optional().describe("create: let retention prune old backups (default true)"),
+  volume: z.string().max(255).optional().describe("backup volume id (list_backups)"),
+  node: z.string().max(64).optional().describe("node, for local storage"),
 });
 
 type BackupArgs = z.output<typeof backupArgs>;

@@ -18,21 +18,12 @@ import { checkRoom, freeVmid, onlineNode, storageRoom } from "../new-guest";
 import { defineOperation } from "../operation";
 
 export const cloneArgs = z.object({
-  guest: guestArg.describe("source VM, container or template (VMID or name)"),
-  newid: z
-    .number()
-    .int()
-    .min(100)
-    .max(999_999_999)
-    .optional()
-    .describe("new VMID (default: next free)"),
-  name: z.string().max(63).optional().describe("name (hostname for a container) of the clone"),
-  target: z.string().max(63).optional().describe("node for the clone (default: the source's)"),
-  full: z
-    .boolean()
-    .optional()
-    .describe("full copy; default: linked from a template, full otherwise"),
-  storage: z.string().max(100).optional().describe("target storage (full clones only)"),
+  guest: guestArg.describe("source (VMID or name)"),
+  newid: z.number().int().min(100).max(999_999_999).optional().describe("default: next free"),
+  name: z.string().max(63).optional().describe("clone's name"),
+  target: z.string().max(63).optional().describe("node (default: source's)"),
+  full: z.boolean().optional().describe("default: linked from a template, else full"),
+  storage: z.string().max(100).optional().describe("full clones only"),
   snapshot: z.string().max(40).optional().describe("clone from this snapshot"),
 });
 

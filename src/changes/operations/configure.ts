@@ -24,24 +24,16 @@ export const configureArgs = z.object({
   action: z
     .enum(["set", "resize", "template"], { error: "action must be set, resize or template" })
     .default("set")
-    .describe("set config keys (default), resize a disk, or convert to a template"),
+    .describe("set (default), resize a disk, or template"),
   set: z
     .record(z.string().max(40), z.union([z.string().max(8192), z.number(), z.boolean()]))
     .optional()
     .describe(
-      "set: keys → values: cores, sockets, memory (MiB), balloon, name/hostname, description, tags (a;b), onboot, startup, protection, swap, netN",
+      "keys → values: cores, sockets, memory (MiB), balloon, name/hostname, description, tags, onboot, startup, protection, swap, netN",
     ),
-  delete: z
-    .array(z.string().max(40))
-    .max(40)
-    .optional()
-    .describe("set: keys to remove (e.g. net1)"),
-  disk: z.string().max(20).optional().describe("resize: disk key, e.g. scsi0 or rootfs"),
-  size: z
-    .string()
-    .max(20)
-    .optional()
-    .describe("resize: new size (40G) or growth (+10G); grow only"),
+  delete: z.array(z.string().max(40)).max(40).optional().describe("keys to remove, e.g. net1"),
+  disk: z.string().max(20).optional().describe("resize: e.g. scsi0, rootfs"),
+  size: z.string().max(20).optional().describe("resize: 40G or +10G (grow only)"),
 });
 
 type ConfigureArgs = z.output<typeof configureArgs>;

@@ -13,44 +13,26 @@ const GIB = 1024 ** 3;
 export const createArgs = z.object({
   type: z
     .enum(["qemu", "lxc"], { error: "type must be qemu (VM) or lxc (container)" })
-    .describe("qemu (VM) or lxc (container)"),
-  node: z
-    .string({ error: "node is required: where to create it" })
-    .max(63)
-    .describe("node to create it on"),
-  name: z.string({ error: "name is required" }).max(63).describe("name (hostname for a container)"),
-  vmid: z.number().int().min(100).max(999_999_999).optional().describe("VMID (default: next free)"),
-  cores: z.number().int().min(1).max(512).default(2).describe("default 2"),
+    .describe("qemu (VM) or lxc (CT)"),
+  node: z.string({ error: "node is required: where to create it" }).max(63).describe("node"),
+  name: z.string({ error: "name is required" }).max(63).describe("name (CT: hostname)"),
+  vmid: z.number().int().min(100).max(999_999_999).optional().describe("default: next free"),
+  cores: z.number().int().min(1).max(512).default(2).describe("cores"),
   memory: z
     .number()
     .int()
     .min(64)
     .max(8_388_608)
     .optional()
-    .describe("MiB (default 2048 VM, 512 CT)"),
-  disk_gb: z
-    .number()
-    .int()
-    .min(1)
-    .max(65_536)
-    .optional()
-    .describe("disk GiB (default 32 VM, 8 CT)"),
-  storage: z.string().max(100).default("local-lvm").describe("disk storage (default local-lvm)"),
-  iso: z
-    .string()
-    .max(255)
-    .optional()
-    .describe("VM: ISO volume for the CD drive, e.g. local:iso/x.iso"),
-  template: z
-    .string()
-    .max(255)
-    .optional()
-    .describe("CT: template volume, e.g. local:vztmpl/debian-12-…tar.zst"),
-  bridge: z.string().max(20).default("vmbr0").describe("network bridge (default vmbr0)"),
-  ostype: z.string().max(10).optional().describe("VM: l26 (default), win11, other …"),
-  ssh_public_keys: z.string().max(8192).optional().describe("CT: SSH public keys for root"),
-  unprivileged: z.boolean().default(true).describe("CT: unprivileged (default true)"),
-  start: z.boolean().default(false).describe("start it when created"),
+    .describe("MiB; default 2048 VM, 512 CT"),
+  disk_gb: z.number().int().min(1).max(65_536).optional().describe("GiB; default 32 VM, 8 CT"),
+  storage: z.string().max(100).default("local-lvm").describe("disk storage"),
+  iso: z.string().max(255).optional().describe("VM: ISO volume id"),
+  template: z.string().max(255).optional().describe("CT: vztmpl volume id"),
+  bridge: z.string().max(20).default("vmbr0").describe("bridge"),
+  ssh_public_keys: z.string().max(8192).optional().describe("CT: root SSH keys"),
+  unprivileged: z.boolean().default(true).describe("CT"),
+  start: z.boolean().default(false).describe("start when created"),
 });
 
 type CreateArgs = z.output<typeof createArgs>;
@@ -65,7 +47,7 @@ function params(args: CreateArgs, vmid: number): Record<string, PveParamValue> {
     out.scsi0 = `${args.storage}:${disk}`;
     out.ide2 = args.iso ? `${args.iso},media=cdrom` : "none,media=cdrom";
     out.net0 = `virtio,bridge=${args.bridge}`;
-    out.ostype = args.ostype ?? "l26";
+    out.ostype = "l26";
   } else {
     out.hostname = args.name;
     out.ostemplate = args.template ?? "";
@@ -92,11 +74,8 @@ export const createOperation = defineOperation<CreateArgs>({
         "Leave them out for a VM; pass iso to boot an installer.",
       );
     }
-    if (args.type === "lxc" && (args.iso || args.ostype)) {
-      throw new ToolError(
-        "iso and ostype are for VMs.",
-        "Pass template (a vztmpl volume) for a container.",
-      );
+    if (args.type === "lxc" && args.iso) {
+      throw new ToolError("iso is for VMs.", "Pass template (a vztmpl volume) for a container.");
     }
     if (args.type === "lxc" && !args.template) {
       throw new ToolError(

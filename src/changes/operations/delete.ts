@@ -20,14 +20,11 @@ import type { PlanBody } from "../plan";
 
 export const deleteArgs = z.object({
   guest: guestArg,
-  purge: z
-    .boolean()
-    .optional()
-    .describe("also remove it from HA, backup jobs and replication (required when HA manages it)"),
+  purge: z.boolean().optional().describe("also remove it from HA, backup and replication jobs"),
   destroy_unreferenced_disks: z
     .boolean()
     .optional()
-    .describe("also destroy disks with its VMID that its config does not list"),
+    .describe("also destroy unlisted disks with its VMID"),
 });
 
 type DeleteArgs = z.output<typeof deleteArgs>;

@@ -31,21 +31,16 @@ export const guestCommandArgs = z.object({
     .min(1, 'command needs at least the program, e.g. ["uname", "-a"]')
     .max(64)
     .optional()
-    .describe('argv, run without a shell, e.g. ["systemctl","status","nginx"]'),
-  shell: z
-    .string()
-    .min(1)
-    .max(4096)
-    .optional()
-    .describe("a shell line instead of command, run as /bin/sh -c <line>"),
-  input: z.string().max(65_536).optional().describe("text passed on stdin"),
+    .describe('argv, no shell, e.g. ["df","-h"]'),
+  shell: z.string().min(1).max(4096).optional().describe("or a shell line (/bin/sh -c)"),
+  input: z.string().max(65_536).optional().describe("stdin"),
   wait_seconds: z
     .number()
     .int()
     .min(1)
     .max(MAX_COMMAND_WAIT_SECONDS)
     .default(30)
-    .describe(`how long to wait for it to end (1-${MAX_COMMAND_WAIT_SECONDS}, default 30)`),
+    .describe("seconds to wait for it"),
 });
 
 type GuestCommandArgs = z.output<typeof guestCommandArgs>;

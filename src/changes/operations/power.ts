@@ -31,19 +31,16 @@ export const powerArgs = z.object({
     .enum(POWER_ACTIONS, {
       error: `action must be one of ${POWER_ACTIONS.join(", ")}`,
     })
-    .describe("start, shutdown (ACPI), stop (hard), reboot, reset (VM), suspend, resume"),
+    .describe("shutdown is ACPI, stop is hard, reset VMs only"),
   timeout: z
     .number()
     .int()
     .min(10)
     .max(3600)
     .optional()
-    .describe("shutdown/reboot: seconds to wait for the guest (default 180)"),
-  force_stop: z
-    .boolean()
-    .optional()
-    .describe("shutdown: stop hard if the guest has not shut down in time"),
-  to_disk: z.boolean().optional().describe("suspend a VM to disk (hibernate) instead of pausing"),
+    .describe("shutdown/reboot: seconds (default 180)"),
+  force_stop: z.boolean().optional().describe("shutdown: stop hard after timeout"),
+  to_disk: z.boolean().optional().describe("suspend: hibernate a VM"),
 });
 
 type PowerArgs = z.output<typeof powerArgs>;

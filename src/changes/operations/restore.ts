@@ -21,23 +21,13 @@ export const restoreArgs = z.object({
   backup: z
     .string({ error: "backup is required: the backup's volume id from list_backups" })
     .max(255)
-    .describe("backup volume id (list_backups)"),
-  vmid: z
-    .number()
-    .int()
-    .min(100)
-    .max(999_999_999)
-    .optional()
-    .describe("target VMID (default: next free)"),
-  overwrite: z.boolean().optional().describe("replace the existing guest with this VMID (admin)"),
-  storage: z
-    .string()
-    .max(100)
-    .optional()
-    .describe("storage for the restored disks (default: as in the backup)"),
-  node: z.string().max(63).optional().describe("node to restore on"),
-  unique: z.boolean().optional().describe("new MAC addresses (default true for a new VMID)"),
-  start: z.boolean().optional().describe("start it afterwards"),
+    .describe("backup volume id"),
+  vmid: z.number().int().min(100).max(999_999_999).optional().describe("default: next free"),
+  overwrite: z.boolean().optional().describe("replace guest vmid (admin)"),
+  storage: z.string().max(100).optional().describe("default: as in the backup"),
+  node: z.string().max(63).optional().describe("node"),
+  unique: z.boolean().optional().describe("new MACs (default: unless overwrite)"),
+  start: z.boolean().optional().describe("start afterwards"),
 });
 
 type RestoreArgs = z.output<typeof restoreArgs>;

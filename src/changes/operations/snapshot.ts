@@ -26,7 +26,7 @@ export const snapshotArgs = z.object({
     .string({ error: "name is required: the snapshot name, e.g. before-upgrade" })
     .min(1)
     .max(40, "name is at most 40 characters")
-    .describe("Snapshot name: a letter, then letters, digits, - or _"),
+    .describe("a letter, then letters, digits, - or _"),
   description: z.string().max(1000).optional().describe("create: a note"),
   vmstate: z.boolean().optional().describe("create: also save a running VM's RAM"),
   start: z.boolean().optional().describe("rollback: start the guest afterwards"),

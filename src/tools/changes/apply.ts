@@ -12,12 +12,12 @@ const applyInput = z.object({
       PLAN_ID_PATTERN,
       "plan_id must be a plan id as a plan_ tool returned it (plan_ and 24 letters or digits)",
     )
-    .describe("plan_id from a plan_ tool"),
+    .describe("from a plan_ tool"),
   effect: z
     .string({ error: "effect is required: the plan's effect line, verbatim" })
     .min(1)
     .max(500)
-    .describe("The plan's effect line, verbatim"),
+    .describe("the plan's effect, verbatim"),
   wait_seconds: z
     .number()
     .int()
@@ -68,12 +68,12 @@ export const applyRoutineChange = applyTool("routine", {
   name: "apply_change",
   title: "Apply a planned change",
   description:
-    "Apply a routine plan (nothing is lost: start, shutdown, reboot, suspend, resume, snapshot or backup create ...) once, by plan_id and its effect line verbatim. Waits for the task.",
+    "Apply a routine plan (loses nothing) once: plan_id and its effect verbatim. Waits for the task.",
 });
 
 export const applyDestructiveChange = applyTool("destructive", {
   name: "apply_destructive_change",
   title: "Apply a destructive planned change",
   description:
-    "Apply a destructive plan (can lose data or state: stop, reset, rollback, delete ...) once, by plan_id and its effect line verbatim, after the user approved it. Waits for the task.",
+    "Apply a destructive plan (can lose data) once, after the user agreed: plan_id and its effect verbatim. Waits for the task.",
 });

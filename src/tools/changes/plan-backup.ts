@@ -8,7 +8,7 @@ export const planBackup = defineTool({
   kind: "plan",
   title: "Plan a backup change",
   description:
-    "Plan a backup of a guest (shows which older backups the storage's retention prunes), or deleting, protecting or unprotecting a backup volume. Changes nothing: returns a plan to show the user and apply with the tool it names.",
+    "Plan a backup of a guest (with the older backups retention prunes), or deleting, protecting or unprotecting a backup. Changes nothing.",
   scope: "pve:operate",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: backupArgs,

@@ -8,7 +8,7 @@ export const planClone = defineTool({
   kind: "plan",
   title: "Plan a clone",
   description:
-    "Plan cloning a VM, container or template to a new VMID (full or linked, target node and storage, from a snapshot), with PVE's clone check. Changes nothing.",
+    "Plan cloning a guest or template (full or linked, node, storage, snapshot), with PVE's clone check. Changes nothing.",
   scope: "pve:admin",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: cloneArgs,

@@ -8,7 +8,7 @@ export const planConfigure = defineTool({
   kind: "plan",
   title: "Plan a configuration change",
   description:
-    "Plan changing a guest's configuration (before → after, now or at restart), growing a disk, or converting it to a template. Changes nothing: returns a plan bound to the config digest.",
+    "Plan a configuration change (before → after, now or at restart), growing a disk, or template conversion. Changes nothing.",
   scope: "pve:admin",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: configureArgs,

@@ -8,7 +8,7 @@ export const planCreate = defineTool({
   kind: "plan",
   title: "Plan a new VM or container",
   description:
-    "Plan creating a VM (ISO or none) or a container (from a template): the VMID it gets, node, storage room, resources, network. Changes nothing.",
+    "Plan a new VM (optional ISO) or container (from a template): its VMID, storage room, resources, network.",
   scope: "pve:admin",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: createArgs,

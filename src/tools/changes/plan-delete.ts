@@ -8,7 +8,7 @@ export const planDelete = defineTool({
   kind: "plan",
   title: "Plan deleting a guest",
   description:
-    "Plan deleting a stopped VM or container: the disks destroyed with their sizes, backups that remain, what purge removes. Changes nothing: returns a plan to show the user.",
+    "Plan deleting a stopped guest: the disks destroyed, backups that remain, what purge removes. Changes nothing.",
   scope: "pve:admin",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: deleteArgs,

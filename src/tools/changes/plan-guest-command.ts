@@ -9,7 +9,7 @@ export const planGuestCommand = defineTool({
   enabledBy: (settings) => settings.guestCommands,
   title: "Plan a command in a VM",
   description:
-    "Plan running a command in a VM through the QEMU guest agent (argv, or a shell line when asked). Changes nothing: returns a plan; apply_destructive_change runs it and returns exit code, stdout and stderr. Containers have no exec API.",
+    "Plan running a command in a VM through the QEMU guest agent; applying returns exit code, stdout and stderr. Changes nothing. Containers have no exec API.",
   scope: "pve:admin",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: guestCommandArgs,

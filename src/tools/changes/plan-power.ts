@@ -8,7 +8,7 @@ export const planPower = defineTool({
   kind: "plan",
   title: "Plan a power action",
   description:
-    "Plan start, shutdown, stop, reboot, reset, suspend or resume of a VM or container. Changes nothing: returns a plan to show the user and apply with the tool it names.",
+    "Plan start, shutdown, stop, reboot, reset, suspend or resume of a VM or container. Changes nothing: returns a plan to show the user.",
   scope: "pve:operate",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: powerArgs,

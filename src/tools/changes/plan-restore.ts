@@ -8,7 +8,7 @@ export const planRestore = defineTool({
   kind: "plan",
   title: "Plan a restore",
   description:
-    "Plan restoring a backup to a new VMID, or over an existing stopped guest (overwrite), showing the configuration inside the backup and what is replaced. Changes nothing.",
+    "Plan restoring a backup to a new VMID, or over a stopped guest (overwrite), with the configuration inside the backup. Changes nothing.",
   scope: "pve:operate",
   annotations: { readOnlyHint: true, openWorldHint: false },
   input: restoreArgs,
