@@ -17,6 +17,8 @@ interface CurrentStatus {
 /** A guest as a change sees it: where it is, its run state, lock, HA and config digest. */
 export interface GuestState {
   guest: GuestRef;
+  /** The whole inventory as read (guests, nodes, storages): later checks reuse it. */
+  resources: ClusterResource[];
   tags: string[];
   pool?: string;
   /** running, stopped, paused (QEMU paused), suspended (hibernated: lock suspended). */
@@ -29,14 +31,15 @@ export interface GuestState {
 }
 
 /**
- * Reads a guest for a change: one inventory read to find it by VMID or name, then its current
- * status and configuration from its node (3 requests).
+ * Reads a guest for a change: one inventory read (all types, so nodes and storages come along
+ * for later checks) to find it by VMID or name, then its current status and configuration from
+ * its node (3 requests).
  */
 export async function readGuestState(
   pve: ProxmoxClient,
   ref: string | number,
 ): Promise<GuestState> {
-  const resources = await getResources(pve, "vm");
+  const resources = await getResources(pve);
   const guest = findGuest(resources, ref);
   const resource = resources.find(
     (r) => r.vmid === guest.vmid && (r.type === "qemu" || r.type === "lxc"),
@@ -52,6 +55,7 @@ export async function readGuestState(
   const managed = status.ha?.managed === 1;
   return {
     guest: { ...guest, status: status.status ?? guest.status },
+    resources,
     tags: parseTags(resource?.tags),
     ...(resource?.pool ? { pool: resource.pool } : {}),
     run,

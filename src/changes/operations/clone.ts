@@ -3,7 +3,6 @@ import { ToolError } from "../../mcp/tool";
 import type { PveParamValue } from "../../proxmox/encoding";
 import { parseSnapshotName, pvePath } from "../../proxmox/identifiers";
 import { guestArg } from "../../tools/support/guests";
-import { getResources } from "../../tools/support/inventory";
 import { checkConfigValue } from "../config-keys";
 import { guestDisks } from "../guest-disks";
 import {
@@ -57,8 +56,7 @@ export const cloneOperation = defineOperation<CloneArgs>({
       );
     }
     refuseLocked(state, "clone it");
-    const resources = await getResources(pve, "node");
-    const targetNode = onlineNode(resources, args.target ?? guest.node);
+    const targetNode = onlineNode(state.resources, args.target ?? guest.node);
     const newid = await freeVmid(pve, args.newid);
     const snapname = args.snapshot ? parseSnapshotName(args.snapshot) : undefined;
     const feature = await pve.get<Feature>(

@@ -62,7 +62,7 @@ export const migrateOperation = defineOperation<MigrateArgs>({
     if (args.target === guest.node) {
       throw new ToolError(`${label} is already on ${guest.node}.`, "Pass another node as target.");
     }
-    const target = onlineNode(await getResources(pve, "node"), args.target);
+    const target = onlineNode(state.resources, args.target);
     refuseLocked(state, "migrate it");
     const check = await pve.get<PreCheck>(
       pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}/migrate`,
