@@ -20,7 +20,8 @@ const RANK: Record<Scope, number> = { "pve:read": 0, "pve:operate": 1, "pve:admi
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   viewer: "read everything, change nothing",
   operator: "also power, snapshots, backups and restores to a new VMID",
-  admin: "also create, clone, migrate, reconfigure, delete, restore over a guest and guest commands",
+  admin:
+    "also create, clone, migrate, reconfigure, delete, restore over a guest and guest commands",
 };
 
 export function isRole(value: unknown): value is Role {

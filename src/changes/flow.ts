@@ -66,7 +66,7 @@ export async function planChange(
   const changes = runtime(ctx);
   const args = operation.args.parse(rawArgs);
   requireScope(ctx, operation.scope(args));
-  const inspection = await operation.inspect(ctx.pve, args, ctx);
+  const inspection = await operation.inspect(ctx.pve, args, ctx, "plan");
   checkAllowLists(changes.settings, inspection);
   const plan = await storePlan(operation, inspection, ctx);
   return describePlan(plan, ctx);
@@ -253,7 +253,12 @@ export async function applyChange(
   // The state may have moved since the plan: read it again and refuse on any difference.
   let inspection: Inspection<unknown>;
   try {
-    inspection = await operation.inspect(ctx.pve, operation.args.parse(JSON.parse(plan.args)), ctx);
+    inspection = await operation.inspect(
+      ctx.pve,
+      operation.args.parse(JSON.parse(plan.args)),
+      ctx,
+      "apply",
+    );
     checkAllowLists(changes.settings, inspection);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
@@ -266,7 +271,13 @@ export async function applyChange(
     }
     throw error;
   }
-  const changed = drift(plan.preconditions, inspection.body.preconditions);
+  // Only what apply read again is compared; an operation skips a read only where another
+  // precondition (usually the config digest) covers it.
+  const reread = inspection.body.preconditions;
+  const planned = Object.fromEntries(
+    Object.entries(plan.preconditions).filter(([key]) => key in reread),
+  );
+  const changed = drift(planned, reread);
   if (changed.length > 0 || inspection.body.effect !== plan.effect) {
     const what = changed.length > 0 ? changed.join("; ") : "the planned effect changed";
     await finish(ctx, plan, "refused", `state changed since the plan: ${what}`);

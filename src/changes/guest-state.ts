@@ -38,15 +38,19 @@ export interface GuestState {
 export async function readGuestState(
   pve: ProxmoxClient,
   ref: string | number,
+  { config: withConfig = true }: { config?: boolean } = {},
 ): Promise<GuestState> {
   const resources = await getResources(pve);
   const guest = findGuest(resources, ref);
   const resource = resources.find(
     (r) => r.vmid === guest.vmid && (r.type === "qemu" || r.type === "lxc"),
   ) as (ClusterResource & { pool?: string }) | undefined;
+  // Without the configuration (2 requests): lock and HA still come from status/current.
   const [status, config] = await Promise.all([
     pve.get<CurrentStatus>(guestPaths.status(guest)),
-    pve.get<Record<string, unknown>>(guestPaths.config(guest)),
+    withConfig
+      ? pve.get<Record<string, unknown>>(guestPaths.config(guest))
+      : Promise.resolve<Record<string, unknown>>({}),
   ]);
   const lock = typeof config.lock === "string" ? config.lock : (status.lock ?? "");
   let run = status.status === "running" ? "running" : "stopped";
@@ -90,7 +94,8 @@ export function guestPreconditions(state: GuestState): Record<string, string> {
     status: state.run,
     lock: state.lock,
     ha: state.ha,
-    digest: state.digest,
+    // Absent when the configuration was not read (apply of changes the digest does not guard).
+    ...(state.digest ? { digest: state.digest } : {}),
   };
 }
 

@@ -21,6 +21,8 @@ export interface Inspection<A> {
   body: PlanBody;
 }
 
+export type Phase = "plan" | "apply";
+
 /** What a guest command printed and how it ended (from the guest agent's exec-status). */
 export interface CommandOutput {
   pid: number;
@@ -60,8 +62,14 @@ export interface ChangeOperation<A> {
   args: z.ZodType<A>;
   /** The lowest scope that may plan and apply it with these arguments. */
   scope(args: A): Scope;
-  /** Reads what the decision needs and describes the change. Read-only; throws a ToolError to refuse. */
-  inspect(pve: ProxmoxClient, args: A, ctx: ToolContext): Promise<Inspection<A>>;
+  /**
+   * Reads what the decision needs and describes the change. Read-only; throws a ToolError to
+   * refuse. At `apply` an operation may skip reads that only inform the person (free space,
+   * remaining backups, PVE's feature checks) or whose facts another precondition already
+   * covers (the config digest covers snapshots and pending changes): apply compares only the
+   * preconditions it read again.
+   */
+  inspect(pve: ProxmoxClient, args: A, ctx: ToolContext, phase: Phase): Promise<Inspection<A>>;
   /** Sends the change, once. Never retried by the caller. */
   send(pve: ProxmoxClient, inspection: Inspection<A>, ctx: ToolContext): Promise<Sent>;
   /** Optional check after a successful task, e.g. the guest really reached the state HA was asked for. */

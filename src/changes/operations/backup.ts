@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { ProxmoxClient } from "../../proxmox/client";
 import type { PveParamValue } from "../../proxmox/encoding";
@@ -109,7 +109,9 @@ async function inspectCreate(
   pve: ProxmoxClient,
   args: BackupArgs,
 ): Promise<Inspection<BackupArgs>> {
-  const state = await readGuestState(pve, args.guest ?? "");
+  // The configuration is not needed: lock and HA come with the status, and a backup does not
+  // depend on the config digest.
+  const state = await readGuestState(pve, args.guest ?? "", { config: false });
   const { guest } = state;
   const node = parseNodeName(guest.node);
   if (guest.template && args.mode === "suspend") {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { PveParamValue } from "../../proxmox/encoding";
 import { parseSnapshotName, pvePath } from "../../proxmox/identifiers";
@@ -38,8 +38,9 @@ export const cloneOperation = defineOperation<CloneArgs>({
   name: "clone",
   args: cloneArgs,
   scope: () => "pve:admin",
-  async inspect(pve, args) {
-    const state = await readGuestState(pve, args.guest);
+  async inspect(pve, args, _ctx, phase) {
+    // At apply the configuration (disk sizes) and PVE's feature check only inform: skipped.
+    const state = await readGuestState(pve, args.guest, { config: phase === "plan" });
     const { guest } = state;
     const label = targetLabel(guest);
     const full = args.full ?? !guest.template;
@@ -59,10 +60,16 @@ export const cloneOperation = defineOperation<CloneArgs>({
     const targetNode = onlineNode(state.resources, args.target ?? guest.node);
     const newid = await freeVmid(pve, args.newid);
     const snapname = args.snapshot ? parseSnapshotName(args.snapshot) : undefined;
-    const feature = await pve.get<Feature>(
-      pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}/feature`,
-      { feature: full ? "copy" : "clone", ...(snapname ? { snapname } : {}) },
-    );
+    const feature: Feature =
+      phase === "plan"
+        ? await pve.get<Feature>(
+            pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}/feature`,
+            {
+              feature: full ? "copy" : "clone",
+              ...(snapname ? { snapname } : {}),
+            },
+          )
+        : { hasFeature: true };
     if (!(feature.hasFeature === true || feature.hasFeature === 1)) {
       throw new ToolError(
         `Proxmox says ${label} cannot be ${full ? "fully copied" : "linked-cloned"}${snapname ? ` from snapshot ${snapname}` : ""} on its storage.`,
@@ -80,7 +87,7 @@ export const cloneOperation = defineOperation<CloneArgs>({
         : "The clone's disks are thin overlays on the template's base disks; new MAC addresses are generated.",
     ];
     const warnings: string[] = [];
-    if (args.storage && full) {
+    if (args.storage && full && phase === "plan") {
       const room = await storageRoom(pve, targetNode, args.storage);
       steps.push(
         `Target storage ${checkRoom(room, guest.type === "qemu" ? "images" : "rootdir", size, "the copy")}.`,
@@ -116,7 +123,7 @@ export const cloneOperation = defineOperation<CloneArgs>({
           preconditions: {
             ...guestPreconditions(state),
             newid_free: String(newid),
-            feature: full ? "copy" : "clone",
+            ...(phase === "plan" ? { feature: full ? "copy" : "clone" } : {}),
           },
         },
       ),

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { ProxmoxClient } from "../../proxmox/client";
 import type { PveParamValue } from "../../proxmox/encoding";
@@ -16,7 +16,7 @@ import {
   refuseLocked,
   targetLabel,
 } from "../guest-state";
-import { defineOperation } from "../operation";
+import { defineOperation, type Phase } from "../operation";
 import type { ConfigChange, PlanBody } from "../plan";
 
 export const configureArgs = z.object({
@@ -83,6 +83,7 @@ async function inspectSet(
   pve: ProxmoxClient,
   state: GuestState,
   args: ConfigureArgs,
+  phase: Phase,
 ): Promise<PlanBody> {
   const { guest } = state;
   const set = Object.entries(args.set ?? {}).map(([key, value]) => [key, pveValue(value)] as const);
@@ -101,12 +102,18 @@ async function inspectSet(
     }
   }
   refuseLocked(state, "change its configuration");
-  const pending = await pve.get<PendingEntry[]>(
-    pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}/pending`,
-  );
-  const current = new Map(
-    pending.map((e) => [e.key, e.value === undefined ? null : String(e.value)]),
-  );
+  // The values in effect now (the pending section apart) are shown at plan time; at apply the
+  // config digest already guarantees nothing moved, so the configuration read suffices.
+  const current =
+    phase === "plan"
+      ? new Map(
+          (
+            await pve.get<PendingEntry[]>(
+              pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}/pending`,
+            )
+          ).map((e) => [e.key, e.value === undefined ? null : String(e.value)]),
+        )
+      : new Map(Object.entries(state.config).map(([k, v]) => [k, v == null ? null : String(v)]));
   for (const key of removed) {
     if (!current.has(key) || current.get(key) === null) {
       throw new ToolError(
@@ -180,7 +187,12 @@ function setParams(args: ConfigureArgs, digest: string): Record<string, PveParam
 
 // ----- resize -----------------------------------------------------------------------------------
 
-async function inspectResize(pve: ProxmoxClient, state: GuestState, args: ConfigureArgs) {
+async function inspectResize(
+  pve: ProxmoxClient,
+  state: GuestState,
+  args: ConfigureArgs,
+  phase: Phase,
+) {
   const { guest } = state;
   const disk = args.disk ?? "";
   const value = typeof state.config[disk] === "string" ? (state.config[disk] as string) : undefined;
@@ -224,9 +236,11 @@ async function inspectResize(pve: ProxmoxClient, state: GuestState, args: Config
     );
   }
   const storage = parseStorageId(value.split(",")[0]?.split(":")[0]);
-  const status = await pve.get<{ avail?: number }>(
-    pvePath`/nodes/${guest.node}/storage/${storage}/status`,
-  );
+  // Free space informs the plan; at apply Proxmox refuses a disk that does not fit.
+  const status =
+    phase === "plan"
+      ? await pve.get<{ avail?: number }>(pvePath`/nodes/${guest.node}/storage/${storage}/status`)
+      : {};
   const growth = target - current;
   if (typeof status.avail === "number" && growth > status.avail) {
     throw new ToolError(
@@ -258,7 +272,11 @@ async function inspectResize(pve: ProxmoxClient, state: GuestState, args: Config
 
 // ----- template ---------------------------------------------------------------------------------
 
-async function inspectTemplate(pve: ProxmoxClient, state: GuestState): Promise<PlanBody> {
+async function inspectTemplate(
+  pve: ProxmoxClient,
+  state: GuestState,
+  phase: Phase,
+): Promise<PlanBody> {
   const { guest } = state;
   const label = targetLabel(guest);
   if (guest.template) throw new ToolError(`${label} is already a template.`, "Nothing to do.");
@@ -269,9 +287,13 @@ async function inspectTemplate(pve: ProxmoxClient, state: GuestState): Promise<P
     );
   }
   refuseLocked(state, "convert it");
-  const snapshots = (await pve.get<{ name: string }[]>(guestPaths.snapshots(guest))).filter(
-    (s) => s.name !== "current",
-  );
+  // At apply the digest (which covers the snapshot sections) stands in for the list.
+  const snapshots =
+    phase === "plan"
+      ? (await pve.get<{ name: string }[]>(guestPaths.snapshots(guest))).filter(
+          (s) => s.name !== "current",
+        )
+      : [];
   if (snapshots.length > 0) {
     throw new ToolError(
       `${label} has snapshots (${snapshots.map((s) => s.name).join(", ")}); a template cannot keep them.`,
@@ -290,7 +312,7 @@ async function inspectTemplate(pve: ProxmoxClient, state: GuestState): Promise<P
       "the ability to start this guest: a template cannot be turned back into a normal guest",
     ],
     warnings: [],
-    preconditions: { ...guestPreconditions(state), snapshots: "" },
+    preconditions: guestPreconditions(state),
   };
 }
 
@@ -299,18 +321,18 @@ export const configureOperation = defineOperation<ConfigureArgs & { resizeTo?: s
   name: "configure",
   args: configureArgs.extend({ resizeTo: z.string().optional() }),
   scope: () => "pve:admin",
-  async inspect(pve, args) {
+  async inspect(pve, args, _ctx, phase) {
     onlyFor(args);
     const state = await readGuestState(pve, args.guest);
     const canonical = { ...args, guest: state.guest.vmid };
     if (args.action === "resize") {
-      const { body, size } = await inspectResize(pve, state, args);
+      const { body, size } = await inspectResize(pve, state, args, phase);
       return guestInspection(state, { ...canonical, resizeTo: size }, body);
     }
     const body =
       args.action === "template"
-        ? await inspectTemplate(pve, state)
-        : await inspectSet(pve, state, args);
+        ? await inspectTemplate(pve, state, phase)
+        : await inspectSet(pve, state, args, phase);
     return guestInspection(state, canonical, body);
   },
   async send(pve, { args, guest, body }) {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { PveParamValue } from "../../proxmox/encoding";
 import { ProxmoxError } from "../../proxmox/errors";
@@ -65,7 +65,7 @@ export const createOperation = defineOperation<CreateArgs>({
   name: "create",
   args: createArgs,
   scope: () => "pve:admin",
-  async inspect(pve, args) {
+  async inspect(pve, args, _ctx, phase) {
     const kind = args.type === "qemu" ? "VM" : "CT";
     checkConfigValue(args.type, args.type === "qemu" ? "name" : "hostname", args.name);
     if (args.type === "qemu" && (args.template || args.ssh_public_keys)) {
@@ -92,15 +92,18 @@ export const createOperation = defineOperation<CreateArgs>({
     const node = onlineNode(await getResources(pve, "node"), args.node);
     const vmid = await freeVmid(pve, args.vmid);
     const diskGb = args.disk_gb ?? (args.type === "qemu" ? 32 : 8);
-    const room = await storageRoom(pve, node, args.storage);
-    const space = checkRoom(
-      room,
-      args.type === "qemu" ? "images" : "rootdir",
-      diskGb * GIB,
-      `a ${diskGb} GiB disk`,
-    );
+    // Room and media were checked at plan time; at apply Proxmox's own checks stand behind them.
+    const space =
+      phase === "plan"
+        ? checkRoom(
+            await storageRoom(pve, node, args.storage),
+            args.type === "qemu" ? "images" : "rootdir",
+            diskGb * GIB,
+            `a ${diskGb} GiB disk`,
+          )
+        : "checked when planned";
     const media = args.type === "qemu" ? args.iso : args.template;
-    if (media) {
+    if (media && phase === "plan") {
       const volume = parseVolumeId(media);
       const storage = parseStorageId(volume.slice(0, volume.indexOf(":")));
       await pve

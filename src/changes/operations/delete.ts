@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { ProxmoxClient } from "../../proxmox/client";
 import { parseStorageId, pvePath } from "../../proxmox/identifiers";
@@ -157,10 +157,12 @@ export const deleteOperation = defineOperation<DeleteArgs>({
   name: "delete",
   args: deleteArgs,
   scope: () => "pve:admin",
-  async inspect(pve, args) {
+  async inspect(pve, args, _ctx, phase) {
     const state = await readGuestState(pve, args.guest);
     refuse(state, args);
-    const backups = await remainingBackups(pve, state);
+    // Remaining backups inform the person; they are not a precondition of the delete.
+    const backups =
+      phase === "plan" ? await remainingBackups(pve, state) : { found: [], unread: [] };
     return guestInspection(
       state,
       { ...args, guest: state.guest.vmid },

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type ToolContext, ToolError } from "../../mcp/tool";
 import type { ProxmoxClient } from "../../proxmox/client";
 import type { PveParamValue } from "../../proxmox/encoding";
@@ -192,11 +192,12 @@ export const guestCommandOperation = defineOperation<GuestCommandArgs>({
   name: "guest_command",
   args: guestCommandArgs,
   scope: () => "pve:admin",
-  async inspect(pve, args, ctx) {
+  async inspect(pve, args, ctx, phase) {
     const command = argv(args);
     const state = await readGuestState(pve, args.guest);
     refuse(state, ctx, command);
-    const os = await checkAgent(pve, state);
+    // The agent was asked at plan time; at apply the exec call itself says if it stopped.
+    const os = phase === "plan" ? await checkAgent(pve, state) : "its OS";
     return guestInspection(
       state,
       { ...args, guest: state.guest.vmid },

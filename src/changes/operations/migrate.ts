@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { PveParamValue } from "../../proxmox/encoding";
 import { pvePath } from "../../proxmox/identifiers";
@@ -56,7 +56,8 @@ export const migrateOperation = defineOperation<MigrateArgs>({
   args: migrateArgs,
   scope: () => "pve:admin",
   async inspect(pve, args) {
-    const state = await readGuestState(pve, args.guest);
+    // PVE's pre-check is the precondition here; the config digest is not.
+    const state = await readGuestState(pve, args.guest, { config: false });
     const { guest } = state;
     const label = targetLabel(guest);
     if (args.target === guest.node) {

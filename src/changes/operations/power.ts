@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { PveParams, PveParamValue } from "../../proxmox/encoding";
 import { guestArg } from "../../tools/support/guests";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { PveParamValue } from "../../proxmox/encoding";
 import { ProxmoxError } from "../../proxmox/errors";
@@ -66,7 +66,7 @@ export const restoreOperation = defineOperation<RestoreArgs>({
   name: "restore",
   args: restoreArgs,
   scope: (args) => (args.overwrite ? "pve:admin" : "pve:operate"),
-  async inspect(pve, args) {
+  async inspect(pve, args, _ctx, phase) {
     const volume = parseVolumeId(args.backup);
     const info = archiveInfo(volume);
     if (!info) {
@@ -142,24 +142,28 @@ export const restoreOperation = defineOperation<RestoreArgs>({
       preconditions = { ...preconditions, vmid_free: String(vmid) };
     }
     node ??= storageNode(resources, storage);
-    const text = await pve
-      .get<string>(pvePath`/nodes/${node}/vzdump/extractconfig`, { volume })
-      .catch((error: unknown) => {
-        if (
-          error instanceof ProxmoxError &&
-          (error.kind === "upstream" || error.kind === "not_found")
-        ) {
-          throw new ToolError(
-            `${node} cannot read backup ${volume} (${error.message.slice(0, 120)}).`,
-            "list_backups shows the backups and where they are; pass node for a local storage.",
-          );
-        }
-        throw error;
-      });
+    // The backup's content informs the person; at apply it is not read again.
+    const text =
+      phase === "apply"
+        ? ""
+        : await pve
+            .get<string>(pvePath`/nodes/${node}/vzdump/extractconfig`, { volume })
+            .catch((error: unknown) => {
+              if (
+                error instanceof ProxmoxError &&
+                (error.kind === "upstream" || error.kind === "not_found")
+              ) {
+                throw new ToolError(
+                  `${node} cannot read backup ${volume} (${error.message.slice(0, 120)}).`,
+                  "list_backups shows the backups and where they are; pass node for a local storage.",
+                );
+              }
+              throw error;
+            });
     const config = configLines(text);
     const disks = guestDisks(config);
     const size = disks.reduce((sum, d) => sum + (d.size ?? 0), 0);
-    if (args.storage) {
+    if (args.storage && phase === "plan") {
       const room = await storageRoom(pve, node, args.storage);
       if (room.avail !== null && size > room.avail) {
         throw new ToolError(

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { PveParamValue } from "../../proxmox/encoding";
 import { parseSnapshotName } from "../../proxmox/identifiers";
@@ -43,7 +43,8 @@ interface SnapshotItem {
 }
 
 interface SnapshotState extends GuestState {
-  snapshots: SnapshotItem[];
+  /** Undefined at apply: the config digest, which covers the snapshot sections, stands in. */
+  snapshots?: SnapshotItem[];
 }
 
 async function readSnapshots(state: GuestState, pve: Parameters<typeof readGuestState>[0]) {
@@ -58,6 +59,7 @@ function refuse(state: SnapshotState, args: SnapshotArgs): SnapshotItem | undefi
     throw new ToolError(`${label} is a template; templates take no snapshots.`, "Clone it first.");
   }
   refuseLocked(state, `${args.action === "create" ? "take" : args.action} a snapshot`);
+  if (!state.snapshots) return undefined;
   const existing = state.snapshots.find((s) => s.name === args.name);
   const names = state.snapshots.map((s) => s.name).join(", ") || "none";
   if (args.action === "create") {
@@ -122,7 +124,7 @@ function describe(state: SnapshotState, args: SnapshotArgs, snap?: SnapshotItem)
     if (state.run === "running" && !snap?.vmstate) {
       losses.push("the running state and unsaved data in memory (the guest is stopped)");
     }
-    const newer = state.snapshots.filter((s) => (s.snaptime ?? 0) > (snap?.snaptime ?? 0));
+    const newer = (state.snapshots ?? []).filter((s) => (s.snaptime ?? 0) > (snap?.snaptime ?? 0));
     if (newer.length > 0) {
       warnings.push(
         `Newer snapshots exist (${newer.map((s) => s.name).join(", ")}). On ZFS storage Proxmox can only roll back to the newest snapshot and the task fails; elsewhere they are kept.`,
@@ -147,10 +149,14 @@ function describe(state: SnapshotState, args: SnapshotArgs, snap?: SnapshotItem)
     warnings,
     preconditions: {
       ...guestPreconditions(state),
-      snapshots: state.snapshots
-        .map((s) => s.name)
-        .sort()
-        .join(","),
+      ...(state.snapshots
+        ? {
+            snapshots: state.snapshots
+              .map((s) => s.name)
+              .sort()
+              .join(","),
+          }
+        : {}),
     },
   };
 }
@@ -160,11 +166,12 @@ export const snapshotOperation = defineOperation<SnapshotArgs>({
   name: "snapshot",
   args: snapshotArgs,
   scope: () => "pve:operate",
-  async inspect(pve, args) {
+  async inspect(pve, args, _ctx, phase) {
     // Validated before anything is read: a bad name costs no request.
     parseSnapshotName(args.name);
     const guest = await readGuestState(pve, args.guest);
-    const state: SnapshotState = { ...guest, snapshots: await readSnapshots(guest, pve) };
+    const state: SnapshotState =
+      phase === "plan" ? { ...guest, snapshots: await readSnapshots(guest, pve) } : guest;
     const snap = refuse(state, args);
     return guestInspection(
       state,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type ApplyAnswer, applyChange } from "../../changes/flow";
 import { OPERATIONS } from "../../changes/operations";
 import { PLAN_ID_PATTERN, type Risk } from "../../changes/plan";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** The answer of every plan_ tool: the same shape, so a model learns it once. */
 export const planOutput = z.object({
