@@ -179,7 +179,9 @@ export const migrateOperation = defineOperation<MigrateArgs>({
       ),
     };
   },
-  async settle(pve, { args, guest }) {
+  // Only an HA-managed guest needs a look: its task only asked the HA manager to move it.
+  async settle(pve, { args, guest, body }) {
+    if (!body.preconditions.ha) return { reached: true, state: `now on ${args.target}` };
     const resources = await getResources(pve, "vm");
     const now = resources.find((r) => r.vmid === guest.vmid);
     const reached = now?.node === args.target;
