@@ -130,8 +130,12 @@ async function challenge(verifier) {
   return Buffer.from(digest).toString("base64url");
 }
 
-/** The dev sign-in as a browser and an MCP client do it: register, consent, exchange the code. */
-export async function devSignIn(role = "admin") {
+/**
+ * The dev sign-in as a browser and an MCP client do it: register, consent, exchange the code.
+ * `scope` is what the client asks for (clients take it from the 401 challenge); unset, the
+ * chosen role's scopes are granted.
+ */
+export async function devSignIn(role = "admin", scope = undefined) {
   const registration = await fetch(`${ORIGIN}/oauth/register`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -155,6 +159,7 @@ export async function devSignIn(role = "admin") {
     code_challenge_method: "S256",
     state: "load",
     resource: `${ORIGIN}/mcp`,
+    ...(scope ? { scope } : {}),
   }).toString();
   const page = await fetch(authorize);
   const html = await page.text();
