@@ -5,7 +5,7 @@ import type { ChangeSettings } from "../changes/settings";
 import type { ProxmoxClient } from "../proxmox/client";
 import { ProxmoxError } from "../proxmox/errors";
 import type { McpSession } from "../session/mcp-session";
-import { redactArguments } from "../session/redact";
+import { redactArguments, scrubSecretValues } from "../session/redact";
 import { withCompactJsonSchema } from "./compact-schema";
 import { SERVER_INSTRUCTIONS } from "./instructions";
 import { registerPrompts } from "./prompts";
@@ -144,7 +144,8 @@ export async function callTool(
       structuredContent: answer.data as Record<string, unknown>,
     };
   } catch (caught) {
-    error = describeError(caught);
+    // A tool's own message may quote an argument; secret-named ones never come back.
+    error = scrubSecretValues(describeError(caught), args);
     if (!(caught instanceof ToolError || caught instanceof ProxmoxError)) {
       deps.log?.({ event: "tool_crashed", tool: tool.name, error: String(caught) });
     }
