@@ -1,6 +1,6 @@
 import type { ConsentDescription } from "@cloudflare/workers-oauth-provider";
 import { escapeHtml, page } from "./html";
-import { ROLE_DESCRIPTIONS, ROLES, type Role } from "./scopes";
+import { ROLE_DESCRIPTIONS, ROLES, type Role, roleFromScopes } from "./scopes";
 
 export interface ConsentPageOptions {
   details: ConsentDescription;
@@ -30,9 +30,13 @@ export function consentPage({
   const loopback = details.redirectIsLoopback
     ? '<p class="warn"><strong>Access will be sent to an app on this computer.</strong> Continue only if you just started signing in from it.</p>'
     : "";
-  const requested = details.scope.length
-    ? `<p>It asks for: ${details.scope.map((s) => `<code>${escapeHtml(s)}</code>`).join(", ")}.</p>`
-    : "";
+  // The scopes in words: the highest role they carry is the most this app can get.
+  const asked = roleFromScopes(details.scope) ?? "admin";
+  const requested = `<p>It asks for ${
+    details.scope.length
+      ? details.scope.map((s) => `<code>${escapeHtml(s)}</code>`).join(", ")
+      : "no particular scope"
+  }: at most the <strong>${asked}</strong> role (${escapeHtml(ROLE_DESCRIPTIONS[asked])}). It gets the lower of that and your own role.</p>`;
   const roles = devSignIn
     ? `<div class="dev"><p><strong>Development sign-in.</strong> You will be signed in as the local developer. This is only possible on localhost with DEV_SIGN_IN enabled.</p>${ROLES.map(
         (role) =>
