@@ -84,6 +84,7 @@ describe("plan_configure", () => {
     });
     const refused = await apply(admin, plan);
     expect(refused.result.isError).toBe(true);
+    expect(refused.text).toMatch(/config\.memory: 8192 → 4096/);
     expect(refused.text).toMatch(/digest: [0-9a-f]{40} → [0-9a-f]{40}/);
     expect((await config(h, "pve2", 201)).cores).toBe(4);
   });

@@ -173,7 +173,7 @@ async function inspectSet(
       ? ["Without protection the guest and its disks can be deleted."]
       : [],
     changes,
-    preconditions: guestPreconditions(state),
+    preconditions: configPreconditions(state),
   };
 }
 
@@ -265,7 +265,7 @@ async function inspectResize(
     changes: [
       { key: `${disk} size`, before: bytes(current), after: bytes(target), applies: "now" },
     ],
-    preconditions: { ...guestPreconditions(state), [`${disk}`]: value },
+    preconditions: configPreconditions(state),
   };
   return { body, size: sizeParam(target) };
 }
@@ -312,8 +312,21 @@ async function inspectTemplate(
       "the ability to start this guest: a template cannot be turned back into a normal guest",
     ],
     warnings: [],
-    preconditions: guestPreconditions(state),
+    preconditions: configPreconditions(state),
   };
+}
+
+/**
+ * Every configuration value next to the digest, so that when the configuration changed between
+ * plan and apply the refusal names the keys that changed, not only the digest.
+ */
+function configPreconditions(state: GuestState): Record<string, string> {
+  const out: Record<string, string> = { ...guestPreconditions(state) };
+  for (const [key, value] of Object.entries(state.config)) {
+    if (key === "digest" || value === undefined || value === null) continue;
+    out[`config.${key}`] = String(value).slice(0, 200);
+  }
+  return out;
 }
 
 /** Configuration, disk growth and template conversion (admin). */
