@@ -51,6 +51,10 @@ describe("plan_snapshot", () => {
     expect(create.applied.data.outcome, create.applied.text).toBe("succeeded");
     expect(await snapshotNames(h, 100)).toEqual([...before, "before-test"]);
 
+    // A change after the snapshot, which the rollback must undo (Proxmox keeps the description).
+    await h.pve.put(pvePath`/nodes/${parseNodeName("pve1")}/qemu/${parseVmid(100)}/config`, {
+      tags: "changed-after",
+    });
     const rollback = await planAndApply(alice, {
       guest: 100,
       action: "rollback",
@@ -61,6 +65,10 @@ describe("plan_snapshot", () => {
       /every change to disks and configuration since 'before-test'/,
     );
     expect(rollback.applied.data.outcome, rollback.applied.text).toBe("succeeded");
+    const restored = await h.pve.get<{ tags?: string }>(
+      pvePath`/nodes/${parseNodeName("pve1")}/qemu/${parseVmid(100)}/config`,
+    );
+    expect(restored.tags).not.toBe("changed-after");
 
     const del = await planAndApply(alice, { guest: 100, action: "delete", name: "before-test" });
     expect(del.plan.losses.join(" ")).toMatch(/'before-test' and its saved RAM/);
