@@ -20,6 +20,9 @@ export function compactJsonSchema(schema: unknown, output = false): unknown {
     // output schemas `required` would only repeat each property name.
     if (output && key === "required") continue;
     if (key === "additionalProperties" && value === false) continue;
+    // String bounds: the server checks them and its refusal says the bound, so advertising
+    // them only lengthens the catalog every model reads.
+    if (key === "maxLength") continue;
     // Every number we emit is a JavaScript number; the safe-integer bounds zod adds say nothing.
     if (
       (key === "minimum" || key === "maximum") &&

@@ -17,6 +17,13 @@ import {
   savePlan,
   updatePlan,
 } from "./plans";
+import {
+  createSnapshotTable,
+  loadSnapshot,
+  type SnapshotEntry,
+  type SnapshotLookup,
+  saveSnapshot,
+} from "./snapshots";
 
 export type CallOutcome = "ok" | "error";
 
@@ -46,7 +53,8 @@ export interface SessionSummary {
 /**
  * State of one OAuth grant (one user in one connected client). MCP requests
  * are stateless, so whatever must outlive a request lives here, in SQLite:
- * the audit trail of every tool call and the plans of changes (see plans.ts).
+ * the audit trail of every tool call, the plans of changes (see plans.ts) and short-lived
+ * snapshots of paged reads (see snapshots.ts).
  */
 export class McpSession extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -65,6 +73,16 @@ export class McpSession extends DurableObject<Env> {
       duration_ms INTEGER NOT NULL
     )`);
     createPlanTable(this.sql);
+    createSnapshotTable(this.sql);
+  }
+
+  /** Keeps what a paged read produced for its later pages (see snapshots.ts); false: too large. */
+  saveSnapshot(entry: SnapshotEntry, now: number): boolean {
+    return saveSnapshot(this.sql, entry, now);
+  }
+
+  snapshot(request: { id: string; tool: string; key: string }, now: number): SnapshotLookup {
+    return loadSnapshot(this.sql, request, now);
   }
 
   savePlan(plan: StoredPlan): void {

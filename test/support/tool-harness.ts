@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
 import type { McpServer } from "@modelcontextprotocol/server";
 import { DEMO_ADMIN_TOKEN_ID, DEMO_ADMIN_TOKEN_SECRET } from "../../simulator/src/demo-credentials";
@@ -69,6 +70,10 @@ export async function toolHarness(
   });
   const role = options.role ?? "admin";
   const recorded: ToolCallRecord[] = [];
+  // Paged lists keep their snapshots in a real session object, one per harness.
+  const snapshots = env.SESSIONS.get(
+    env.SESSIONS.idFromName(`tool-harness-${Date.now()}-${Math.random()}`),
+  );
   const identity: GrantProps = {
     userId: "tester",
     name: "Tester",
@@ -81,8 +86,11 @@ export async function toolHarness(
     scopes: scopesForRole(role),
     tools: TOOLS,
     connect: () => simulatorClient(sim, options),
-    // Only recordCall and summary are used by the tools under test.
+    // Only recordCall, summary and the snapshots of paged lists are used by the tools under test.
     session: {
+      saveSnapshot: (...args: Parameters<McpSession["saveSnapshot"]>) =>
+        snapshots.saveSnapshot(...args),
+      snapshot: (...args: Parameters<McpSession["snapshot"]>) => snapshots.snapshot(...args),
       recordCall: async (record: ToolCallRecord) => {
         recorded.push(record);
       },
@@ -119,5 +127,5 @@ export async function toolHarness(
     };
   }
 
-  return { sim, client, call, recorded };
+  return { sim, client, call, recorded, snapshots };
 }

@@ -335,7 +335,9 @@ describe("list_backups", () => {
       nextStart: 2,
       truncated: true,
     });
-    expect(text).toContain("Showing 1-2 of 12; next start=2.");
+    const snapshot = (result.structuredContent as { snapshot?: string | null }).snapshot;
+    expect(snapshot).toMatch(/^[0-9a-f]{12}$/);
+    expect(text).toContain(`Showing 1-2 of 12; next start=2 snapshot=${snapshot}.`);
     const next = await call<BackupList>("list_backups", { start: 2, limit: 2 });
     expect(next.result.structuredContent).toMatchObject({ start: 2, returned: 2, nextStart: 4 });
     expect(next.result.structuredContent.backups[0]?.volid).not.toBe(

@@ -1,11 +1,20 @@
 import * as z from "zod";
 import { defineTool } from "../../mcp/tool";
+import type { ProxmoxClient } from "../../proxmox/client";
 import { parseNodeName } from "../../proxmox/identifiers";
 import { argError, flagArg, nodeNameArg, textArg } from "../support/args";
 import { bytes, percent } from "../support/format";
 import { flag, getResources, isGuest, num, parseTags } from "../support/inventory";
 import { unknownNodeError } from "../support/nodes";
 import { limitArg, pageData, pageFields, pageNote, pageOf, startArg } from "../support/paging";
+import {
+  nextPageArgs,
+  snapshotArg,
+  snapshotData,
+  snapshotFields,
+  snapshotNote,
+  snapshotRead,
+} from "../support/snapshots";
 
 const guest = z.object({
   vmid: z.number(),
@@ -53,48 +62,23 @@ export const listGuests = defineTool({
       .describe("true = only templates, false = no templates"),
     start: startArg,
     limit: limitArg(200),
+    snapshot: snapshotArg,
   }),
   output: z.object({
     guests: z.array(guest),
     ...pageFields,
     unfiltered: z.number().describe("guests in the cluster"),
+    ...snapshotFields,
   }),
-  async run(args, { pve }) {
+  async run(args, ctx) {
     const node = args.node === undefined ? undefined : parseNodeName(args.node);
-    const resources = await getResources(pve);
-    if (node !== undefined) {
-      const known = resources.filter((r) => r.type === "node").map((r) => r.node ?? "");
-      if (!known.includes(node)) throw unknownNodeError(node, known);
-    }
-    const all = resources.filter(isGuest).map((r) => ({
-      vmid: r.vmid,
-      name: r.name ?? "",
-      type: r.type === "lxc" ? ("lxc" as const) : ("qemu" as const),
-      node: r.node ?? "",
-      status: r.status ?? "unknown",
-      template: flag(r.template),
-      tags: parseTags(r.tags),
-      cpu: num(r.cpu),
-      cpus: num(r.maxcpu),
-      mem: num(r.mem),
-      maxmem: num(r.maxmem),
-      disk: num(r.disk),
-      maxdisk: num(r.maxdisk),
-      uptime: num(r.uptime),
-      hastate: r.hastate ?? null,
-      lock: r.lock ?? null,
-    }));
-    const tag = args.tag?.toLowerCase();
-    const matched = all
-      .filter(
-        (g) =>
-          (args.type === undefined || g.type === args.type) &&
-          (node === undefined || g.node === node) &&
-          (args.status === undefined || g.status === args.status) &&
-          (args.template === undefined || g.template === args.template) &&
-          (tag === undefined || g.tags.some((t) => t.toLowerCase() === tag)),
-      )
-      .sort((a, b) => a.vmid - b.vmid);
+    const { type, status, tag, template } = args;
+    const read = await snapshotRead(
+      ctx,
+      { tool: "list_guests", key: { type, node, status, tag, template }, requested: args.snapshot },
+      () => readGuests(ctx.pve, args, node),
+    );
+    const { matched, unfiltered } = read.value;
     const page = pageOf(matched, {
       start: args.start,
       limit: args.limit,
@@ -105,10 +89,67 @@ export const listGuests = defineTool({
           : "") +
         (g.tags.length ? ` tags ${g.tags.join(",")}` : ""),
     });
-    const header = `${matched.length} of ${all.length} guests match. ${pageNote(page)}`;
+    const snapshot = await read.keep(page.nextStart !== null);
+    const header = [
+      `${matched.length} of ${unfiltered} guests match.`,
+      pageNote(page, nextPageArgs(snapshot)),
+      snapshotNote(read, args.snapshot),
+    ]
+      .filter((part) => part !== "")
+      .join(" ");
     return {
-      data: { guests: page.rows, ...pageData(page), unfiltered: all.length },
-      summary: [header.trimEnd(), ...page.lines].join("\n"),
+      data: { guests: page.rows, ...pageData(page), unfiltered, ...snapshotData(read, snapshot) },
+      summary: [header, ...page.lines].join("\n"),
     };
   },
 });
+
+type Guest = z.infer<typeof guest>;
+
+/** The guests the filters match, by VMID, and how many the cluster has. */
+async function readGuests(
+  pve: ProxmoxClient,
+  args: {
+    type?: "qemu" | "lxc" | undefined;
+    status?: string | undefined;
+    tag?: string | undefined;
+    template?: boolean | undefined;
+  },
+  node: string | undefined,
+): Promise<{ matched: Guest[]; unfiltered: number }> {
+  const resources = await getResources(pve);
+  if (node !== undefined) {
+    const known = resources.filter((r) => r.type === "node").map((r) => r.node ?? "");
+    if (!known.includes(node)) throw unknownNodeError(node, known);
+  }
+  const all: Guest[] = resources.filter(isGuest).map((r) => ({
+    vmid: r.vmid,
+    name: r.name ?? "",
+    type: r.type === "lxc" ? ("lxc" as const) : ("qemu" as const),
+    node: r.node ?? "",
+    status: r.status ?? "unknown",
+    template: flag(r.template),
+    tags: parseTags(r.tags),
+    cpu: num(r.cpu),
+    cpus: num(r.maxcpu),
+    mem: num(r.mem),
+    maxmem: num(r.maxmem),
+    disk: num(r.disk),
+    maxdisk: num(r.maxdisk),
+    uptime: num(r.uptime),
+    hastate: r.hastate ?? null,
+    lock: r.lock ?? null,
+  }));
+  const tag = args.tag?.toLowerCase();
+  const matched = all
+    .filter(
+      (g) =>
+        (args.type === undefined || g.type === args.type) &&
+        (node === undefined || g.node === node) &&
+        (args.status === undefined || g.status === args.status) &&
+        (args.template === undefined || g.template === args.template) &&
+        (tag === undefined || g.tags.some((t) => t.toLowerCase() === tag)),
+    )
+    .sort((a, b) => a.vmid - b.vmid);
+  return { matched, unfiltered: all.length };
+}

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { defineTool, ToolError } from "../../mcp/tool";
+import type { ProxmoxClient } from "../../proxmox/client";
 import { bytes } from "../support/format";
 import { flag, getResources, isGuest, num } from "../support/inventory";
 import {
@@ -13,6 +14,14 @@ import {
   startArg,
 } from "../support/paging";
 import { contentTypes, readAll, readSpots, unreadSkips } from "../support/storages";
+import {
+  nextPageArgs,
+  snapshotArg,
+  snapshotData,
+  snapshotFields,
+  snapshotNote,
+  snapshotRead,
+} from "../support/snapshots";
 
 const KINDS = ["all", "guest", "vztmpl", "iso"] as const;
 type Kind = (typeof KINDS)[number];
@@ -46,6 +55,7 @@ export const listTemplates = defineTool({
       .describe("all (default), guest = VM/CT templates, vztmpl, iso; start pages one kind"),
     start: startArg,
     limit: limitArg(200),
+    snapshot: snapshotArg,
   }),
   output: z.object({
     guestTemplates: z
@@ -63,8 +73,9 @@ export const listTemplates = defineTool({
     pages: z.object({ guest: listPage, vztmpl: listPage, iso: listPage }),
     truncated: z.boolean().describe("a list has more: see pages"),
     skipped: z.array(skippedEntry).describe("not readable"),
+    ...snapshotFields,
   }),
-  async run(args, { pve }) {
+  async run(args, ctx) {
     const { kind } = args;
     if (kind === "all" && args.start > 0) {
       throw new ToolError(
@@ -73,50 +84,20 @@ export const listTemplates = defineTool({
       );
     }
     const want = (k: Kind) => kind === "all" || kind === k;
-    // Guests and storages from one inventory request.
-    const resources = await getResources(pve);
-    const guestTemplates = resources
-      .filter(isGuest)
-      .filter((r) => flag(r.template))
-      .map((r) => ({
-        vmid: r.vmid,
-        name: r.name ?? "",
-        type: r.type === "lxc" ? ("lxc" as const) : ("qemu" as const),
-        node: r.node ?? "",
-      }))
-      .sort((a, b) => a.vmid - b.vmid);
-
     const fileKinds = (["iso", "vztmpl"] as const).filter(want);
-    const { spots, skipped } =
-      fileKinds.length === 0
-        ? { spots: [], skipped: [] }
-        : readSpots(resources, (r) =>
-            contentTypes(r.content).some((c) => (fileKinds as readonly string[]).includes(c)),
-          );
-    // A storage holding both is read once, unfiltered; otherwise PVE filters for us.
-    const { results, failed, unread } = await readAll(pve, spots, (spot) => {
-      const both = fileKinds.length === 2 && fileKinds.every((c) => spot.content.includes(c));
-      return both ? {} : { content: fileKinds.find((c) => spot.content.includes(c)) ?? "iso" };
-    });
-    const files = results.flatMap(({ spot, volumes }) =>
-      volumes.map((v) => ({
-        content: v.content ?? "",
-        entry: {
-          volid: v.volid,
-          storage: spot.storage,
-          node: spot.shared ? null : spot.node,
-          size: num(v.size),
-          ctime: typeof v.ctime === "number" ? v.ctime : null,
-        },
-      })),
+    const read = await snapshotRead(
+      ctx,
+      {
+        tool: "list_templates",
+        key: {},
+        requested: args.snapshot,
+        // A snapshot serves the kinds its first read covered.
+        accept: (value: TemplateRead) => fileKinds.every((k) => value[k] !== null),
+      },
+      () => readTemplates(ctx.pve, fileKinds),
     );
-    const pick = (content: string) =>
-      files
-        .filter((f) => f.content === content)
-        .map((f) => f.entry)
-        .sort(
-          (a, b) => a.volid.localeCompare(b.volid) || (a.node ?? "").localeCompare(b.node ?? ""),
-        );
+    const { guestTemplates, notRead } = read.value;
+    const pick = (k: "iso" | "vztmpl") => read.value[k] ?? [];
 
     // With all three lists, each gets a third of the answer.
     const chars = kind === "all" ? Math.floor(PAGE_CHARS / 3) : PAGE_CHARS;
@@ -131,18 +112,16 @@ export const listTemplates = defineTool({
       : null;
     const templates = want("vztmpl") ? pageOf(pick("vztmpl"), { ...paging, line: fileLine }) : null;
     const isos = want("iso") ? pageOf(pick("iso"), { ...paging, line: fileLine }) : null;
-    const notRead = [
-      ...skipped,
-      ...failed,
-      ...unreadSkips(unread, "storage_content with storage and content reads it"),
-    ];
+    const snapshot = await read.keep([guests, templates, isos].some((p) => p?.truncated === true));
+    const next = nextPageArgs(snapshot);
 
     const section = (title: string, k: Kind, page: Page<unknown> | null): string[] => {
       if (page === null) return [];
-      const note = pageNote(page, (next) => `kind=${k} start=${next}`);
+      const note = pageNote(page, (start) => `kind=${k} ${next(start)}`);
       return [`${title} (${page.total}):${note ? ` ${note}` : ""}`, ...page.lines];
     };
     const summary = [
+      ...[snapshotNote(read, args.snapshot)].filter((note) => note !== ""),
       ...section("Guest templates", "guest", guests),
       ...section("Container templates", "vztmpl", templates),
       ...section("ISO images", "iso", isos),
@@ -156,8 +135,79 @@ export const listTemplates = defineTool({
         pages: { guest: listPageOf(guests), vztmpl: listPageOf(templates), iso: listPageOf(isos) },
         truncated: [guests, templates, isos].some((p) => p?.truncated === true),
         skipped: notRead,
+        ...snapshotData(read, snapshot),
       },
       summary,
     };
   },
 });
+
+interface TemplateRead {
+  guestTemplates: { vmid: number; name: string; type: "qemu" | "lxc"; node: string }[];
+  /** null: not read (the kind was not asked for). */
+  vztmpl: FileEntry[] | null;
+  iso: FileEntry[] | null;
+  notRead: z.infer<typeof skippedEntry>[];
+}
+
+/** Guest templates from the inventory, and the file kinds asked for from every storage. */
+async function readTemplates(
+  pve: ProxmoxClient,
+  fileKinds: readonly ("iso" | "vztmpl")[],
+): Promise<TemplateRead> {
+  // Guests and storages from one inventory request.
+  const resources = await getResources(pve);
+  const guestTemplates = resources
+    .filter(isGuest)
+    .filter((r) => flag(r.template))
+    .map((r) => ({
+      vmid: r.vmid,
+      name: r.name ?? "",
+      type: r.type === "lxc" ? ("lxc" as const) : ("qemu" as const),
+      node: r.node ?? "",
+    }))
+    .sort((a, b) => a.vmid - b.vmid);
+
+  const { spots, skipped } =
+    fileKinds.length === 0
+      ? { spots: [], skipped: [] }
+      : readSpots(resources, (r) =>
+          contentTypes(r.content).some((c) => (fileKinds as readonly string[]).includes(c)),
+        );
+  // A storage holding both is read once, unfiltered; otherwise PVE filters for us.
+  const { results, failed, unread } = await readAll(pve, spots, (spot) => {
+    const both = fileKinds.length === 2 && fileKinds.every((c) => spot.content.includes(c));
+    return both ? {} : { content: fileKinds.find((c) => spot.content.includes(c)) ?? "iso" };
+  });
+  const files = results.flatMap(({ spot, volumes }) =>
+    volumes.map((v) => ({
+      content: v.content ?? "",
+      entry: {
+        volid: v.volid,
+        storage: spot.storage,
+        node: spot.shared ? null : spot.node,
+        size: num(v.size),
+        ctime: typeof v.ctime === "number" ? v.ctime : null,
+      },
+    })),
+  );
+  const pick = (content: "iso" | "vztmpl") =>
+    fileKinds.includes(content)
+      ? files
+          .filter((f) => f.content === content)
+          .map((f) => f.entry)
+          .sort(
+            (a, b) => a.volid.localeCompare(b.volid) || (a.node ?? "").localeCompare(b.node ?? ""),
+          )
+      : null;
+  return {
+    guestTemplates,
+    vztmpl: pick("vztmpl"),
+    iso: pick("iso"),
+    notRead: [
+      ...skipped,
+      ...failed,
+      ...unreadSkips(unread, "storage_content with storage and content reads it"),
+    ],
+  };
+}

@@ -4,6 +4,14 @@ import { parseNodeName, pvePath } from "../../proxmox/identifiers";
 import { argError, flagArg, nodeNameArg, textArg, vmidArg } from "../support/args";
 import { dateTime, duration } from "../support/format";
 import { limitArg, pageData, pageFields, pageNote, pageOf, startArg } from "../support/paging";
+import {
+  nextPageArgs,
+  snapshotArg,
+  snapshotData,
+  snapshotFields,
+  snapshotNote,
+  snapshotRead,
+} from "../support/snapshots";
 import { type TaskListEntry, taskUser } from "../support/tasks";
 
 export const listTasks = defineTool({
@@ -28,6 +36,7 @@ export const listTasks = defineTool({
     failed_only: flagArg("failed_only").default(false).describe("Only tasks that ended not OK"),
     start: startArg,
     limit: limitArg(50),
+    snapshot: snapshotArg,
   }),
   output: z.object({
     tasks: z.array(
@@ -45,51 +54,86 @@ export const listTasks = defineTool({
     ),
     ...pageFields,
     unfiltered: z.number().describe("recent tasks Proxmox listed"),
+    ...snapshotFields,
   }),
-  async run(args, { pve }) {
+  async run(args, ctx) {
     const node = args.node === undefined ? undefined : parseNodeName(args.node);
-    const raw = await pve.get<TaskListEntry[]>(pvePath`/cluster/tasks`);
-    const now = Math.floor(Date.now() / 1000);
-    const user = args.user?.toLowerCase();
-    const all = raw
-      .map((t) => {
-        const running = t.endtime === undefined || t.status === undefined || t.status === "RUNNING";
-        const exitstatus = running ? null : (t.status ?? null);
-        return {
-          upid: t.upid,
-          node: t.node,
-          type: t.type,
-          id: t.id ?? "",
-          user: taskUser(t),
-          starttime: t.starttime,
-          exitstatus,
-          ok: running ? null : exitstatus === "OK",
-          duration: Math.max(0, (running ? now : (t.endtime ?? now)) - t.starttime),
-        };
-      })
-      .sort((a, b) => b.starttime - a.starttime);
-    const matched = all.filter(
-      (t) =>
-        (node === undefined || t.node === node) &&
-        (args.vmid === undefined || t.id === String(args.vmid)) &&
-        (args.type === undefined || t.type === args.type) &&
-        (user === undefined || t.user.toLowerCase().includes(user)) &&
-        (!args.running_only || t.exitstatus === null) &&
-        (!args.failed_only || t.ok === false),
+    const { vmid, type, user, running_only, failed_only } = args;
+    const read = await snapshotRead(
+      ctx,
+      {
+        tool: "list_tasks",
+        key: { node, vmid, type, user, running_only, failed_only },
+        requested: args.snapshot,
+      },
+      async () => {
+        const raw = await ctx.pve.get<TaskListEntry[]>(pvePath`/cluster/tasks`);
+        return matchTasks(raw, args, node);
+      },
     );
+    const { matched, unfiltered } = read.value;
     const page = pageOf(matched, {
       start: args.start,
       limit: args.limit,
       line: (t) =>
         `${dateTime(t.starttime)} ${t.node} ${t.type}${t.id ? ` ${t.id}` : ""} by ${t.user}: ${t.exitstatus === null ? `running for ${duration(t.duration)}` : `${t.exitstatus} after ${t.duration}s`}\n  ${t.upid}`,
     });
-    const header =
+    const snapshot = await read.keep(page.nextStart !== null);
+    const header = [
       matched.length === 0
-        ? `No task matches among the ${all.length} recent tasks Proxmox listed.`
-        : `${matched.length} of ${all.length} recent tasks match, newest first. ${pageNote(page)}`;
+        ? `No task matches among the ${unfiltered} recent tasks Proxmox listed.`
+        : `${matched.length} of ${unfiltered} recent tasks match, newest first.`,
+      pageNote(page, nextPageArgs(snapshot)),
+      snapshotNote(read, args.snapshot),
+    ]
+      .filter((part) => part !== "")
+      .join(" ");
     return {
-      data: { tasks: page.rows, ...pageData(page), unfiltered: all.length },
-      summary: [header.trimEnd(), ...page.lines].join("\n"),
+      data: { tasks: page.rows, ...pageData(page), unfiltered, ...snapshotData(read, snapshot) },
+      summary: [header, ...page.lines].join("\n"),
     };
   },
 });
+
+/** The tasks the filters match, newest first, and how many Proxmox listed. */
+function matchTasks(
+  raw: TaskListEntry[],
+  args: {
+    vmid?: number | undefined;
+    type?: string | undefined;
+    user?: string | undefined;
+    running_only: boolean;
+    failed_only: boolean;
+  },
+  node: string | undefined,
+) {
+  const now = Math.floor(Date.now() / 1000);
+  const user = args.user?.toLowerCase();
+  const all = raw
+    .map((t) => {
+      const running = t.endtime === undefined || t.status === undefined || t.status === "RUNNING";
+      const exitstatus = running ? null : (t.status ?? null);
+      return {
+        upid: t.upid,
+        node: t.node,
+        type: t.type,
+        id: t.id ?? "",
+        user: taskUser(t),
+        starttime: t.starttime,
+        exitstatus,
+        ok: running ? null : exitstatus === "OK",
+        duration: Math.max(0, (running ? now : (t.endtime ?? now)) - t.starttime),
+      };
+    })
+    .sort((a, b) => b.starttime - a.starttime);
+  const matched = all.filter(
+    (t) =>
+      (node === undefined || t.node === node) &&
+      (args.vmid === undefined || t.id === String(args.vmid)) &&
+      (args.type === undefined || t.type === args.type) &&
+      (user === undefined || t.user.toLowerCase().includes(user)) &&
+      (!args.running_only || t.exitstatus === null) &&
+      (!args.failed_only || t.ok === false),
+  );
+  return { matched, unfiltered: all.length };
+}
