@@ -212,17 +212,6 @@ export async function applyChange(
   ctx: ToolContext,
 ): Promise<{ data: ApplyAnswer; summary: string }> {
   const changes = runtime(ctx);
-  const admission = await changes.journal.admitApply(
-    ctx.identity.userId,
-    changes.settings.appliesPerMinute,
-    changes.now(),
-  );
-  if (!admission.ok) {
-    throw new ToolError(
-      `Too many changes applied in the last minute (the limit is ${changes.settings.appliesPerMinute}); nothing was changed. Retry after ${admission.retryAfterSeconds} s.`,
-      `Wait ${admission.retryAfterSeconds} s, then call again with the same plan_id; the plan stays valid until it expires.`,
-    );
-  }
   const claim = await ctx.session.claimPlan({
     id: input.plan_id,
     effect: input.effect,
@@ -239,6 +228,20 @@ export async function applyChange(
     throw new ToolError(message, hint);
   }
   const plan = claim.plan;
+  // Counted only for a plan that could be applied, so a mistyped effect or a second try of a
+  // used plan costs nothing; over the limit, the plan goes back to planned, untouched.
+  const admission = await changes.journal.admitApply(
+    ctx.identity.userId,
+    changes.settings.appliesPerMinute,
+    changes.now(),
+  );
+  if (!admission.ok) {
+    await ctx.session.updatePlan(plan.id, { state: "planned" }, changes.now());
+    throw new ToolError(
+      `Too many changes applied in the last minute (the limit is ${changes.settings.appliesPerMinute}); nothing was changed. Retry after ${admission.retryAfterSeconds} s.`,
+      `Wait ${admission.retryAfterSeconds} s, then call again with the same plan_id; the plan stays valid until it expires.`,
+    );
+  }
   await journal(ctx, plan);
   const operation = operations.get(plan.operation);
   if (!operation) {
@@ -248,7 +251,13 @@ export async function applyChange(
       "Make a new plan.",
     );
   }
-  requireScope(ctx, operation.scope(operation.args.parse(JSON.parse(plan.args))));
+  try {
+    // The role may have been lowered since the plan (the allow-list is re-checked on refresh).
+    requireScope(ctx, operation.scope(operation.args.parse(JSON.parse(plan.args))));
+  } catch (error) {
+    await finish(ctx, plan, "refused", "the connection's role no longer allows it");
+    throw error;
+  }
 
   // The state may have moved since the plan: read it again and refuse on any difference.
   let inspection: Inspection<unknown>;

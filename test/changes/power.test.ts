@@ -250,7 +250,14 @@ describe("plan_power and the apply tools", () => {
     const alice = await h.connect();
     const first = (await alice.call<Plan>("plan_power", { guest: 201, action: "start" })).data;
     const second = (await alice.call<Plan>("plan_power", { guest: 101, action: "reboot" })).data;
-    await alice.call("apply_change", { plan_id: first.plan_id, effect: first.effect });
+    // A refused attempt (wrong effect line) does not count against the limit.
+    const typo = await alice.call("apply_change", { plan_id: first.plan_id, effect: "Start it" });
+    expect(typo.text).toMatch(/effect does not match/);
+    const started = await alice.call<{ outcome: string }>("apply_change", {
+      plan_id: first.plan_id,
+      effect: first.effect,
+    });
+    expect(started.data.outcome).toBe("succeeded");
     const limited = await alice.call("apply_change", {
       plan_id: second.plan_id,
       effect: second.effect,
