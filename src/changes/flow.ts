@@ -1,6 +1,7 @@
 import { allows, type Scope } from "../auth/scopes";
 import { type ToolContext, ToolError } from "../mcp/tool";
 import { ProxmoxError } from "../proxmox/errors";
+import type { ClaimRefusal } from "../session/plans";
 import { checkAllowLists } from "./allow-lists";
 import type { AnyChangeOperation, CommandOutput, Inspection, Sent } from "./operation";
 import {
@@ -120,7 +121,7 @@ function describePlan(plan: StoredPlan, ctx: ToolContext): { data: PlanAnswer; s
   const tool = APPLY_TOOL[plan.risk];
   const fourEyes = ctx.changes?.settings.approval === "four-eyes";
   const next = url
-    ? `A person must approve it first: ${fourEyes ? "another admin" : "you"} open ${url}, sign in and approve. Then call ${tool} with plan_id ${plan.id} and the effect line exactly as given.`
+    ? `A person must approve it first: ${fourEyes ? "another admin (not the planner)" : "the user"} opens ${url}, signs in and approves. Then call ${tool} with plan_id ${plan.id} and the effect line exactly as given.`
     : `Show the plan to the user; if they agree, call ${tool} with plan_id ${plan.id} and the effect line exactly as given.`;
   const data: PlanAnswer = {
     plan_id: plan.id,
@@ -170,7 +171,8 @@ export interface ApplyAnswer {
   next: string | null;
 }
 
-const REFUSALS: Record<string, (plan?: StoredPlan) => [string, string]> = {
+/** What each refusal of a claim tells the model: what happened, then what to do. */
+const REFUSALS: Record<ClaimRefusal, (plan?: StoredPlan) => [string, string]> = {
   unknown: () => [
     "There is no such plan in this connection.",
     "Plans belong to the connection that made them. Make a new plan with the matching plan_ tool.",
@@ -179,10 +181,16 @@ const REFUSALS: Record<string, (plan?: StoredPlan) => [string, string]> = {
     "This plan was made by someone else.",
     "Make your own plan with the matching plan_ tool.",
   ],
-  consumed: (plan) => [
-    `Plan ${plan?.id} was already used (${plan?.state}${plan?.upid ? `, task ${plan.upid}` : ""}); a plan applies once.`,
-    "Check the result with task_status or session_info; make a new plan to change more.",
-  ],
+  consumed: (plan) =>
+    plan?.state === "refused"
+      ? [
+          `Plan ${plan.id} was refused (${plan.result ?? "no reason recorded"}); nothing was changed.`,
+          "Make a new plan if the change is still wanted.",
+        ]
+      : [
+          `Plan ${plan?.id} was already used (${plan?.state}${plan?.upid ? `, task ${plan.upid}` : ""}); a plan applies once.`,
+          "Check the result with task_status or session_info; make a new plan to change more.",
+        ],
   expired: (plan) => [
     `Plan ${plan?.id} expired; nothing was changed.`,
     "Make a new plan with the same plan_ tool; plans are valid for a few minutes.",
@@ -221,10 +229,7 @@ export async function applyChange(
   });
   if (!claim.ok) {
     if (claim.plan && claim.refusal === "expired") await journal(ctx, claim.plan);
-    const [message, hint] = (REFUSALS[claim.refusal] ?? REFUSALS.unknown)?.(claim.plan) ?? [
-      "Refused.",
-      "",
-    ];
+    const [message, hint] = REFUSALS[claim.refusal](claim.plan);
     throw new ToolError(message, hint);
   }
   const plan = claim.plan;
