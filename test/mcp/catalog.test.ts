@@ -79,6 +79,12 @@ describe("compact JSON Schemas", () => {
     const { result, requests } = await call("list_guests", { type: "vm" });
     expect(result.isError).toBe(true);
     expect(requests).toBe(0);
+    // String bounds are not advertised, but still checked, and the refusal names the bound.
+    expect(listed).not.toContain('"maxLength"');
+    const long = await call("list_guests", { tag: "t".repeat(65) });
+    expect(long.result.isError).toBe(true);
+    expect(long.requests).toBe(0);
+    expect(long.text).toMatch(/tag .*64/);
   });
 
   it("keeps required fields of arguments, drops them from results", () => {

@@ -3,6 +3,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_RECORDS, McpSession, sessionName } from "../../src/session/mcp-session";
 import { redactArguments } from "../../src/session/redact";
+import {
+  MAX_SNAPSHOT_CHARS,
+  MAX_SNAPSHOT_TOTAL_CHARS,
+  MAX_SNAPSHOTS,
+  SNAPSHOT_TTL_MS,
+} from "../../src/session/snapshots";
 
 function stubFor(user: string, client: string) {
   return env.SESSIONS.get(env.SESSIONS.idFromName(sessionName(user, client)));
@@ -91,5 +97,76 @@ describe("redactArguments", () => {
     expect(out.vmid).toBe(100);
     expect((out.nested as Record<string, string>).note?.length).toBeLessThan(210);
     expect(out.list).toEqual([{ secret: "[redacted]" }]);
+  });
+});
+
+describe("McpSession page snapshots", () => {
+  const entry = (id: string, at: number, data = "[1,2,3]") => ({
+    id,
+    tool: "list_backups",
+    key: '{"vmid":100}',
+    at,
+    data,
+  });
+
+  it("serves a snapshot for its tool and arguments until it expires", async () => {
+    const stub = stubFor("snap-user", `ttl-${Math.random()}`);
+    const at = 1_000_000;
+    expect(await stub.saveSnapshot(entry("a1", at), at)).toBe(true);
+    const ask = { id: "a1", tool: "list_backups", key: '{"vmid":100}' };
+    expect(await stub.snapshot(ask, at + SNAPSHOT_TTL_MS - 1)).toEqual({
+      found: true,
+      at,
+      data: "[1,2,3]",
+    });
+    expect(await stub.snapshot({ ...ask, key: '{"vmid":101}' }, at + 1)).toEqual({
+      found: false,
+      reason: "other_arguments",
+    });
+    expect(await stub.snapshot({ ...ask, tool: "list_guests" }, at + 1)).toMatchObject({
+      found: false,
+      reason: "other_arguments",
+    });
+    expect(await stub.snapshot(ask, at + SNAPSHOT_TTL_MS)).toEqual({
+      found: false,
+      reason: "expired",
+    });
+    // The next save drops what expired.
+    await stub.saveSnapshot(entry("a2", at + SNAPSHOT_TTL_MS), at + SNAPSHOT_TTL_MS);
+    const rows = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.sql.exec<{ id: string }>("SELECT id FROM page_snapshots").toArray(),
+    );
+    expect(rows.map((r) => r.id)).toEqual(["a2"]);
+  });
+
+  it("keeps at most MAX_SNAPSHOTS, newest first, and refuses one too large", async () => {
+    const stub = stubFor("snap-user", `cap-${Math.random()}`);
+    const at = 2_000_000;
+    for (let i = 0; i < MAX_SNAPSHOTS + 3; i++) {
+      expect(await stub.saveSnapshot(entry(`s${i}`, at + i), at + i)).toBe(true);
+    }
+    const now = at + MAX_SNAPSHOTS + 3;
+    const ask = (id: string) => ({ id, tool: "list_backups", key: '{"vmid":100}' });
+    expect((await stub.snapshot(ask("s0"), now)).found).toBe(false);
+    expect((await stub.snapshot(ask("s2"), now)).found).toBe(false);
+    expect((await stub.snapshot(ask("s3"), now)).found).toBe(true);
+    expect((await stub.snapshot(ask(`s${MAX_SNAPSHOTS + 2}`), now)).found).toBe(true);
+    const huge = "x".repeat(MAX_SNAPSHOT_CHARS + 1);
+    expect(await stub.saveSnapshot(entry("big", now, huge), now)).toBe(false);
+    expect((await stub.snapshot(ask("big"), now)).found).toBe(false);
+  });
+
+  it("keeps the snapshots together within MAX_SNAPSHOT_TOTAL_CHARS", async () => {
+    const stub = stubFor("snap-user", `bytes-${Math.random()}`);
+    const at = 3_000_000;
+    const large = "y".repeat(MAX_SNAPSHOT_CHARS);
+    const fit = Math.floor(MAX_SNAPSHOT_TOTAL_CHARS / MAX_SNAPSHOT_CHARS);
+    for (let i = 0; i <= fit; i++) {
+      expect(await stub.saveSnapshot(entry(`l${i}`, at + i, large), at + i)).toBe(true);
+    }
+    const now = at + fit;
+    const ask = (id: string) => ({ id, tool: "list_backups", key: '{"vmid":100}' });
+    expect((await stub.snapshot(ask("l0"), now)).found).toBe(false);
+    expect((await stub.snapshot(ask(`l${fit}`), now)).found).toBe(true);
   });
 });
