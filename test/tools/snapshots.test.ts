@@ -31,17 +31,18 @@ async function readAll<Row>(
   let start: number | null = 0;
   let snapshot: string | null = null;
   while (start !== null) {
-    const {
-      result,
-      text,
-      requests: made,
+    const answer: {
+      result: { isError?: boolean; structuredContent: Paged };
+      text: string;
+      requests: number;
     } = await call<Paged>(tool, {
       ...args,
       start,
       ...(snapshot ? { snapshot } : {}),
     });
+    const { result, text, requests: made } = answer;
     expect(result.isError, text).toBeFalsy();
-    const data = result.structuredContent;
+    const data: Paged = result.structuredContent;
     answers.push({ ...data, text });
     rows.push(...rowsOf(data));
     requests.push(made);
@@ -96,7 +97,10 @@ describe("paging from a snapshot", () => {
     const snapshotted = await readAll(call, "list_backups", volids, { limit: 30 });
     const plain: string[] = [];
     for (let start: number | null = 0; start !== null; ) {
-      const page = await call<Backups>("list_backups", { limit: 30, start });
+      const page: { result: { structuredContent: Backups } } = await call<Backups>("list_backups", {
+        limit: 30,
+        start,
+      });
       plain.push(...volids(page.result.structuredContent));
       start = page.result.structuredContent.nextStart;
     }

@@ -15,6 +15,14 @@ import {
   startArg,
 } from "../support/paging";
 import {
+  nextPageArgs,
+  snapshotArg,
+  snapshotData,
+  snapshotFields,
+  snapshotNote,
+  snapshotRead,
+} from "../support/snapshots";
+import {
   backupGuestType,
   contentTypes,
   readAll,
@@ -23,14 +31,6 @@ import {
   unknownStorageError,
   unreadSkips,
 } from "../support/storages";
-import {
-  nextPageArgs,
-  snapshotArg,
-  snapshotData,
-  snapshotFields,
-  snapshotNote,
-  snapshotRead,
-} from "../support/snapshots";
 
 const skippedEntry = z.object({
   storage: z.string(),

@@ -13,7 +13,6 @@ import {
   pageOf,
   startArg,
 } from "../support/paging";
-import { contentTypes, readAll, readSpots, unreadSkips } from "../support/storages";
 import {
   nextPageArgs,
   snapshotArg,
@@ -22,6 +21,7 @@ import {
   snapshotNote,
   snapshotRead,
 } from "../support/snapshots";
+import { contentTypes, readAll, readSpots, unreadSkips } from "../support/storages";
 
 const KINDS = ["all", "guest", "vztmpl", "iso"] as const;
 type Kind = (typeof KINDS)[number];

@@ -14,7 +14,9 @@ import { argError } from "./args";
 import { dateTime } from "./format";
 
 export const snapshotArg = z
-  .string({ error: argError("snapshot", "the snapshot id of an earlier answer, e.g. 3f9c0a12b7e4") })
+  .string({
+    error: argError("snapshot", "the snapshot id of an earlier answer, e.g. 3f9c0a12b7e4"),
+  })
   .min(1)
   .max(40)
   .optional()
