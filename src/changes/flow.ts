@@ -297,7 +297,7 @@ export async function applyChange(
     await finish(ctx, plan, "refused", `state changed since the plan: ${what}`);
     const fresh = await storePlan(operation, inspection, ctx);
     throw new ToolError(
-      `The guest changed since plan ${plan.id} was made (${what}); nothing was changed. A fresh plan for the current state is ${fresh.id}: ${fresh.effect}`,
+      `The state changed since plan ${plan.id} was made (${what}); nothing was changed. A fresh plan for the current state is ${fresh.id}: ${fresh.effect}`,
       `Show the user the new state and the fresh plan; if they agree, call ${APPLY_TOOL[fresh.risk]} with plan_id ${fresh.id} and effect "${fresh.effect}".${fresh.approval === "pending" ? ` It needs approval first: ${approvalUrl(ctx, fresh)}` : ""}`,
     );
   }
@@ -320,7 +320,14 @@ export async function applyChange(
   );
   if (updated) await journal(ctx, updated);
 
-  const task = await waitForTask(ctx, sent.upid, input.wait_seconds);
+  let task: Awaited<ReturnType<typeof waitForTask>>;
+  try {
+    task = await waitForTask(ctx, sent.upid, input.wait_seconds);
+  } catch (error) {
+    // The change was sent and its task started: losing sight of it is not a failure of it.
+    const why = error instanceof Error ? error.message.slice(0, 200) : String(error);
+    return answer(plan, "running", sent.upid, null, `could not follow the task: ${why}`, 0);
+  }
   if (!task.done) {
     return answer(plan, "running", sent.upid, null, "task still running", task.waited);
   }

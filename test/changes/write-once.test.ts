@@ -63,6 +63,31 @@ describe("writes are sent once", () => {
     expect(again.text).toMatch(/already used/);
   });
 
+  it("reports a started change as running when its task cannot be followed, never as failed", async () => {
+    const h = await changeHarness({
+      wrap: (sim) => ({
+        async fetch(request) {
+          if (/\/tasks\/.*\/status/.test(new URL(request.url).pathname)) {
+            throw new TypeError("Network connection lost.");
+          }
+          return sim.fetch(request);
+        },
+      }),
+    });
+    const alice = await h.connect();
+    const plan = (await alice.call<Plan>("plan_power", { guest: 101, action: "stop" })).data;
+    const applied = await alice.call<{ outcome: string; upid: string; state: string }>(
+      "apply_destructive_change",
+      { plan_id: plan.plan_id, effect: plan.effect },
+    );
+    expect(applied.result.isError, applied.text).toBeFalsy();
+    expect(applied.data.outcome).toBe("running");
+    expect(applied.data.upid).toMatch(/:qmstop:101:/);
+    expect(applied.data.state).toMatch(/could not follow the task/);
+    expect(h.sim.stats().byEndpoint[STOP]).toBe(1);
+    expect((await alice.session.plan(plan.plan_id))?.state).toBe("applied");
+  });
+
   it("reports an HA-managed stop as requested until the guest is really stopped", async () => {
     const h = await changeHarness({ taskDurationMs: 2500 });
     const alice = await h.connect();
