@@ -101,7 +101,7 @@ async function storePlan(
 }
 
 /** Mirrors a plan's state into the deployment's journal; the grant's object stays the truth. */
-async function journal(ctx: ToolContext, plan: StoredPlan): Promise<void> {
+export async function journal(ctx: ToolContext, plan: StoredPlan): Promise<void> {
   const changes = ctx.changes;
   if (!changes) return;
   try {

@@ -110,3 +110,30 @@ describe("writes are sent once", () => {
     expect(status.status).toBe("stopped");
   });
 });
+
+describe("the record of a change", () => {
+  it("gets the final result of a task that outlived its apply call when session_info looks", async () => {
+    const h = await changeHarness({ taskDurationMs: 1_000 });
+    const alice = await h.connect();
+    const plan = (await alice.call<Plan>("plan_power", { guest: 101, action: "stop" })).data;
+    const applied = await alice.call<{ outcome: string }>("apply_destructive_change", {
+      plan_id: plan.plan_id,
+      effect: plan.effect,
+      wait_seconds: 0,
+    });
+    expect(applied.data.outcome).toBe("running");
+    expect((await alice.session.plan(plan.plan_id))?.state).toBe("applied");
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    const info = await alice.call<{
+      changes: { plan_id: string; state: string; result: string }[];
+    }>("session_info");
+    expect(info.data.changes[0]).toMatchObject({
+      plan_id: plan.plan_id,
+      state: "succeeded",
+      result: "OK",
+    });
+    expect((await alice.session.plan(plan.plan_id))?.state).toBe("succeeded");
+    const journal = await h.journal.entry(plan.plan_id);
+    expect(journal?.state).toBe("succeeded");
+  });
+});

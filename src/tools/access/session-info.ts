@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { roleFromScopes } from "../../auth/scopes";
+import { refreshRunning } from "../../changes/refresh";
 import { defineTool } from "../../mcp/tool";
 
 const call = z.object({
@@ -55,8 +56,11 @@ export const sessionInfo = defineTool({
     }),
     changes: z.array(change),
   }),
-  async run({ limit }, { identity, scopes, session }) {
-    const [summary, plans] = await Promise.all([session.summary(limit), session.recentPlans(10)]);
+  async run({ limit }, ctx) {
+    const { identity, scopes, session } = ctx;
+    const [summary, stored] = await Promise.all([session.summary(limit), session.recentPlans(10)]);
+    // Changes whose task outlived their apply call get their final result now.
+    const plans = await refreshRunning(ctx, stored);
     const changes = plans.map((plan) => ({
       plan_id: plan.id,
       at: plan.createdAt,
