@@ -281,6 +281,11 @@ describe("plan_power and the apply tools", () => {
     expect(
       (await c.call("plan_power", { guest: 201, action: "start" })).result.isError,
     ).toBeFalsy();
+    const byPool = await changeHarness({ settings: { pools: ["lab"] } });
+    const p = await byPool.connect();
+    expect((await p.call("plan_power", { guest: 201, action: "start" })).text).toMatch(
+      /it is in no pool, and only pooled guests may change.*CHANGE_POOLS/s,
+    );
     const byTag = await changeHarness({ settings: { tags: ["no-such-tag"] } });
     const t = await byTag.connect();
     expect((await t.call("plan_power", { guest: 201, action: "start" })).text).toMatch(
