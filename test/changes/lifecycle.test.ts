@@ -190,3 +190,20 @@ describe("the guest lifecycle", () => {
     expect(denied.text).toMatch(/needs the admin role/);
   });
 });
+
+describe("allow-lists hold at both ends", () => {
+  it("refuse a clone whose new VMID, or a migration whose target node, is outside them", async () => {
+    const byVmid = await changeHarness({ settings: { vmids: [{ from: 9000, to: 9000 }] } });
+    const a = await byVmid.connect();
+    const clone = await a.call("plan_clone", { guest: 9000 });
+    expect(clone.result.isError).toBe(true);
+    expect(clone.text).toMatch(/the new VMID \d+ is not in the allowed VMIDs.*CHANGE_VMIDS/s);
+    const byNode = await changeHarness({ settings: { nodes: ["pve2"] } });
+    const b = await byNode.connect();
+    const migrate = await b.call("plan_migrate", { guest: 201, target: "pve1" });
+    expect(migrate.text).toMatch(/it would land on node pve1, which is not an allowed node/);
+    expect(Object.keys(byNode.sim.stats().byEndpoint).filter((k) => !k.startsWith("GET"))).toEqual(
+      [],
+    );
+  });
+});
