@@ -9,6 +9,7 @@ import { createServer } from "../../src/mcp/server";
 import { DEFAULT_MAX_REQUESTS, ProxmoxClient, type PveFetcher } from "../../src/proxmox/client";
 import type { McpSession, SessionSummary, ToolCallRecord } from "../../src/session/mcp-session";
 import { TOOLS } from "../../src/tools";
+import { forgetGuestLocations } from "../../src/tools/support/guests";
 
 export interface ToolResult<T = Record<string, unknown>> {
   isError?: boolean;
@@ -68,6 +69,9 @@ export async function toolHarness(
     taskDurationMs: options.taskDurationMs ?? 0,
     ...options.simulator,
   });
+  // Every harness is a new cluster at the same address: where guests lived in the last one
+  // says nothing about this one.
+  forgetGuestLocations();
   const role = options.role ?? "admin";
   const recorded: ToolCallRecord[] = [];
   // Paged lists keep their snapshots in a real session object, one per harness.

@@ -10,7 +10,7 @@ import {
 } from "../../proxmox/identifiers";
 import { nodeNameArg, textArg } from "../support/args";
 import { fanOutRoom } from "../support/fan-out";
-import { guestArg, guestLabel, resolveGuest } from "../support/guests";
+import { guestArg, guestLabel, withGuest } from "../support/guests";
 import { flag } from "../support/inventory";
 import { onNode } from "../support/nodes";
 import {
@@ -587,23 +587,27 @@ export const firewall = defineTool({
           "Pass guest as a VMID or name, e.g. 100 or web-01 (list_guests lists them).",
         );
       }
-      const guest = await resolveGuest(pve, args.guest);
-      const { node, vmid, type } = guest;
-      const level: Level = {
-        label: guestLabel(guest),
-        options: pvePath`/nodes/${node}/${type}/${vmid}/firewall/options`,
-        rules: pvePath`/nodes/${node}/${type}/${vmid}/firewall/rules`,
-        aliases: pvePath`/nodes/${node}/${type}/${vmid}/firewall/aliases`,
-        ipsets: pvePath`/nodes/${node}/${type}/${vmid}/firewall/ipset`,
-        ipset: (name) => {
-          const set = parseFirewallName(name);
-          return pvePath`/nodes/${node}/${type}/${vmid}/firewall/ipset/${set}`;
-        },
-      };
-      const [options, parts] = await Promise.all([
-        pve.get<Options>(level.options),
-        readParts(pve, level, { ...args, section }),
-      ]);
+      // One round trip for a guest seen lately (see withGuest).
+      const { guest, level, options, parts } = await withGuest(pve, args.guest, async (guest) => {
+        const { node, vmid, type } = guest;
+        const level: Level = {
+          label: guestLabel(guest),
+          options: pvePath`/nodes/${node}/${type}/${vmid}/firewall/options`,
+          rules: pvePath`/nodes/${node}/${type}/${vmid}/firewall/rules`,
+          aliases: pvePath`/nodes/${node}/${type}/${vmid}/firewall/aliases`,
+          ipsets: pvePath`/nodes/${node}/${type}/${vmid}/firewall/ipset`,
+          ipset: (name) => {
+            const set = parseFirewallName(name);
+            return pvePath`/nodes/${node}/${type}/${vmid}/firewall/ipset/${set}`;
+          },
+        };
+        const [options, parts] = await Promise.all([
+          pve.get<Options>(level.options),
+          readParts(pve, level, { ...args, section }),
+        ]);
+        return { guest, level, options, parts };
+      });
+      const { node, vmid } = guest;
       const data = {
         scope: "guest" as const,
         node,

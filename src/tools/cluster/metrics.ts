@@ -3,7 +3,7 @@ import { defineTool, ToolError } from "../../mcp/tool";
 import { parseNodeName, pvePath } from "../../proxmox/identifiers";
 import { nodeNameArg } from "../support/args";
 import { bytes, dateTime, percent } from "../support/format";
-import { guestArg, guestLabel, resolveGuest } from "../support/guests";
+import { guestArg, guestLabel, withGuest } from "../support/guests";
 import { onNode } from "../support/nodes";
 
 /** Points returned at most; PVE 9 answers up to 1440 rows per series. */
@@ -162,9 +162,23 @@ export const metrics = defineTool({
       label = `Node ${node}`;
     } else {
       // RRD files are replicated to every node: history of a guest on an offline node is readable.
-      const guest = await resolveGuest(pve, args.guest ?? "", { requireOnline: false });
+      // One round trip for a guest seen lately (see withGuest).
+      const found = await withGuest(
+        pve,
+        args.guest ?? "",
+        async (guest) => {
+          const { node, vmid, type } = guest;
+          const rows = await pve.get<Row[]>(
+            pvePath`/nodes/${node}/${type}/${vmid}/rrddata`,
+            params,
+          );
+          return { guest, rows };
+        },
+        { requireOnline: false },
+      );
+      const { guest } = found;
       const { node, vmid, type } = guest;
-      rows = await pve.get<Row[]>(pvePath`/nodes/${node}/${type}/${vmid}/rrddata`, params);
+      rows = found.rows;
       target = { kind: type, node, vmid, name: guest.name };
       label = guestLabel(guest);
     }

@@ -4,7 +4,7 @@ import { ProxmoxError } from "../../proxmox/errors";
 import { pvePath } from "../../proxmox/identifiers";
 import { bytes, percent, ratio } from "../support/format";
 import { agentProblem } from "../support/guest-agent";
-import { guestArg, guestLabel, resolveGuest } from "../support/guests";
+import { guestArg, guestLabel, isGuestElsewhere, withGuest } from "../support/guests";
 import { text } from "../support/inventory";
 
 /** Filesystems listed at most; a guest with container or snap mounts can have hundreds. */
@@ -76,40 +76,55 @@ export const guestAgentInfo = defineTool({
       .describe("parts the agent did not answer, and why"),
   }),
   async run(args, { pve }) {
-    const guest = await resolveGuest(pve, args.guest);
+    // One round trip for a guest seen lately (see withGuest): the agent is asked at once, and
+    // its refusal says when the VM stopped since; the inventory first otherwise.
+    const { guest, osinfo, hostname, fsinfo } = await withGuest(
+      pve,
+      args.guest,
+      async (guest, resources) => {
+        const { node, vmid } = guest;
+        const label = guestLabel(guest);
+        if (guest.type === "lxc") {
+          throw new ToolError(
+            `${label} is a container: containers have no QEMU guest agent.`,
+            "Use guest_status for its live state, guest_config for its settings and guest_network for its addresses.",
+          );
+        }
+        if (resources !== undefined && guest.status !== "running")
+          throw notRunning(label, guest.status);
+        const [osinfo, hostname, fsinfo] = await Promise.allSettled([
+          pve.get<{ result?: OsInfo }>(pvePath`/nodes/${node}/qemu/${vmid}/agent/get-osinfo`),
+          pve.get<{ result?: { "host-name"?: string } }>(
+            pvePath`/nodes/${node}/qemu/${vmid}/agent/get-host-name`,
+          ),
+          pve.get<{ result?: FsInfo[] }>(pvePath`/nodes/${node}/qemu/${vmid}/agent/get-fsinfo`),
+        ]);
+        const parts = { osinfo, hostname, filesystems: fsinfo };
+        const failures = Object.values(parts).filter(
+          (part): part is PromiseRejectedResult => part.status === "rejected",
+        );
+        if (failures.length === 3) {
+          // The agent is down or absent, or the guest is not there: all three fail the same way.
+          const error: unknown = failures[0]?.reason;
+          // Thrown as is, so that withGuest looks the guest up again.
+          if (isGuestElsewhere(error)) throw error;
+          if (error instanceof ProxmoxError && /VM \d+ is not running/i.test(error.message)) {
+            throw notRunning(label, "not running");
+          }
+          const problem = agentProblem(error, vmid);
+          if (problem) throw new ToolError(`${label}: ${problem.reason}.`, problem.hint);
+          if (error instanceof ToolError || error instanceof ProxmoxError) throw error;
+          throw new ToolError(`${label}: the guest agent could not be queried.`);
+        }
+        return { guest, osinfo, hostname, fsinfo };
+      },
+    );
     const { node, vmid } = guest;
     const label = guestLabel(guest);
-    if (guest.type === "lxc") {
-      throw new ToolError(
-        `${label} is a container: containers have no QEMU guest agent.`,
-        "Use guest_status for its live state, guest_config for its settings and guest_network for its addresses.",
-      );
-    }
-    if (guest.status !== "running") {
-      throw new ToolError(
-        `${label} is ${guest.status}; the guest agent only answers while the VM runs.`,
-        "guest_config shows its settings; start the VM to query the agent.",
-      );
-    }
-    const [osinfo, hostname, fsinfo] = await Promise.allSettled([
-      pve.get<{ result?: OsInfo }>(pvePath`/nodes/${node}/qemu/${vmid}/agent/get-osinfo`),
-      pve.get<{ result?: { "host-name"?: string } }>(
-        pvePath`/nodes/${node}/qemu/${vmid}/agent/get-host-name`,
-      ),
-      pve.get<{ result?: FsInfo[] }>(pvePath`/nodes/${node}/qemu/${vmid}/agent/get-fsinfo`),
-    ]);
     const parts = { osinfo, hostname, filesystems: fsinfo };
     const failures = Object.entries(parts).filter(
       (entry): entry is [string, PromiseRejectedResult] => entry[1].status === "rejected",
     );
-    if (failures.length === 3) {
-      // The agent is down or absent: all three fail the same way.
-      const error = failures[0]?.[1].reason;
-      const problem = agentProblem(error, vmid);
-      if (problem) throw new ToolError(`${label}: ${problem.reason}.`, problem.hint);
-      if (error instanceof ToolError || error instanceof ProxmoxError) throw error;
-      throw new ToolError(`${label}: the guest agent could not be queried.`);
-    }
     const unavailable: Record<string, string> = {};
     for (const [part, failure] of failures) {
       const error: unknown = failure.reason;
@@ -168,3 +183,10 @@ export const guestAgentInfo = defineTool({
     return { data, summary: lines.join("\n") };
   },
 });
+
+function notRunning(label: string, status: string): ToolError {
+  return new ToolError(
+    `${label} is ${status}; the guest agent only answers while the VM runs.`,
+    "guest_config shows its settings; start the VM to query the agent.",
+  );
+}

@@ -3,7 +3,7 @@ import { defineTool } from "../../mcp/tool";
 import { pvePath } from "../../proxmox/identifiers";
 import { flagArg } from "../support/args";
 import { bytes } from "../support/format";
-import { guestArg, guestIdentityFields, guestLabel, resolveGuest } from "../support/guests";
+import { guestArg, guestIdentityFields, guestLabel, withGuest } from "../support/guests";
 import {
   configNics,
   diskSchema,
@@ -66,8 +66,6 @@ export const guestConfig = defineTool({
     redacted: z.array(z.string()).describe(`options shown as ${REDACTED}`),
   }),
   async run(args, { pve }) {
-    const guest = await resolveGuest(pve, args.guest);
-    const { node, vmid, type } = guest;
     const redacted = new Set<string>();
     const safe = (key: string, value: string | number): string | number => {
       if (typeof value === "number") return value;
@@ -76,12 +74,20 @@ export const guestConfig = defineTool({
       return out.value;
     };
 
-    let config: GuestConfig = {};
-    let pending: z.input<typeof change>[] | null = null;
-    if (args.pending) {
+    // One round trip for a guest seen lately (see withGuest).
+    const { guest, config, pending } = await withGuest(pve, args.guest, async (guest) => {
+      const { node, vmid, type } = guest;
+      if (!args.pending) {
+        // `current` shows what is in effect, not the values waiting for a restart.
+        const config = await pve.get<GuestConfig>(pvePath`/nodes/${node}/${type}/${vmid}/config`, {
+          current: true,
+        });
+        return { guest, config, pending: null };
+      }
       // The pending view carries the current values too, so one request answers both.
       const items = await pve.get<PendingItem[]>(pvePath`/nodes/${node}/${type}/${vmid}/pending`);
-      pending = [];
+      const config: GuestConfig = {};
+      const pending: z.input<typeof change>[] = [];
       for (const item of items) {
         if (item.value !== undefined) config[item.key] = item.value;
         if (item.pending === undefined && item.delete === undefined) continue;
@@ -94,12 +100,12 @@ export const guestConfig = defineTool({
         });
       }
       pending.sort((a, b) => a.key.localeCompare(b.key));
-    } else {
-      // `current` shows what is in effect, not the values waiting for a restart.
-      config = await pve.get<GuestConfig>(pvePath`/nodes/${node}/${type}/${vmid}/config`, {
-        current: true,
-      });
-    }
+      return { guest, config, pending };
+    });
+    const { node, vmid, type } = guest;
+    // The config names the guest as it is now (a remembered location may predate a rename).
+    const own = config[type === "qemu" ? "name" : "hostname"];
+    const name = typeof own === "string" && own !== "" ? own : guest.name;
 
     const nics = configNics(type, config);
     const nicIndexes = new Set(nics.map((nic) => nic.key.slice(3)));
@@ -119,7 +125,7 @@ export const guestConfig = defineTool({
 
     const data = {
       vmid,
-      name: guest.name,
+      name,
       type,
       node,
       digest: typeof config.digest === "string" ? config.digest : null,
@@ -129,7 +135,7 @@ export const guestConfig = defineTool({
       pending,
       redacted: [...redacted].sort(),
     };
-    return { data, summary: summarize(guestLabel(guest), data) };
+    return { data, summary: summarize(guestLabel({ vmid, type, name }), data) };
   },
 });
 

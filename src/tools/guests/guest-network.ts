@@ -3,7 +3,8 @@ import { defineTool } from "../../mcp/tool";
 import { ProxmoxError } from "../../proxmox/errors";
 import { pvePath } from "../../proxmox/identifiers";
 import { agentProblem } from "../support/guest-agent";
-import { guestArg, guestIdentityFields, guestLabel, resolveGuest } from "../support/guests";
+import { guestArg, guestIdentityFields, guestLabel, withGuest } from "../support/guests";
+import { text } from "../support/inventory";
 import { configNics, type GuestConfig, nicKind, nicSchema } from "../support/pve-config";
 
 /** An interface of GET .../agent/network-get-interfaces (result) or .../lxc/{vmid}/interfaces. */
@@ -113,14 +114,15 @@ export const guestNetwork = defineTool({
     }),
   }),
   async run(args, { pve }) {
-    const guest = await resolveGuest(pve, args.guest);
-    const { node, vmid, type } = guest;
-    const running = guest.status === "running";
-    // Config and live view in parallel; a failing live view is reported, not fatal.
-    const [config, live] = await Promise.all([
-      pve.get<GuestConfig>(pvePath`/nodes/${node}/${type}/${vmid}/config`, { current: true }),
-      running
-        ? settle(
+    // One round trip for a guest seen lately (see withGuest): its config and state, and the
+    // live view when it was running, all at once; the inventory first otherwise.
+    const { guest, config, status, live } = await withGuest(
+      pve,
+      args.guest,
+      async (guest, resources) => {
+        const { node, vmid, type } = guest;
+        const readLive = () =>
+          settle(
             type === "qemu"
               ? pve
                   .get<{ result?: RawInterface[] }>(
@@ -128,15 +130,28 @@ export const guestNetwork = defineTool({
                   )
                   .then((answer) => answer.result ?? [])
               : pve.get<RawInterface[] | null>(pvePath`/nodes/${node}/lxc/${vmid}/interfaces`),
-          )
-        : undefined,
-    ]);
+          );
+        // A failing live view is reported, not fatal.
+        const [config, current, early] = await Promise.all([
+          pve.get<GuestConfig>(pvePath`/nodes/${node}/${type}/${vmid}/config`, { current: true }),
+          // A remembered guest's state may have changed since: ask for it.
+          resources === undefined
+            ? pve.get<{ status?: string }>(pvePath`/nodes/${node}/${type}/${vmid}/status/current`)
+            : undefined,
+          guest.status === "running" ? readLive() : undefined,
+        ]);
+        const status = text(current?.status) ?? guest.status;
+        const live = status === "running" ? (early ?? (await readLive())) : undefined;
+        return { guest, config, status, live };
+      },
+    );
+    const { node, vmid, type } = guest;
 
     const label = guestLabel(guest);
     let reason: string | null = null;
     let interfaces: LiveInterface[] = [];
     if (live === undefined) {
-      reason = `${label} is ${guest.status}; addresses are only known while it runs.`;
+      reason = `${label} is ${status}; addresses are only known while it runs.`;
     } else if (!live.ok) {
       reason = unavailableReason(live.error, vmid);
     } else if (live.value === null) {
@@ -159,7 +174,7 @@ export const guestNetwork = defineTool({
       name: guest.name,
       type,
       node,
-      status: guest.status,
+      status,
       nics,
       otherInterfaces,
       live: {
@@ -175,7 +190,7 @@ export const guestNetwork = defineTool({
 
     const show = (list: Address[]) =>
       list.length ? list.map((a) => `${a.address}/${a.prefix ?? "?"}`).join(", ") : "no address";
-    const lines = [`${label} on ${node} (${guest.status}): ${nics.length} NIC(s).`];
+    const lines = [`${label} on ${node} (${status}): ${nics.length} NIC(s).`];
     for (const nic of nics) {
       lines.push(
         `${nic.key}: ${nicKind(nic)} ${nic.mac ?? "no MAC"} on ${nic.bridge ?? "no bridge"}${nic.tag !== null ? ` VLAN ${nic.tag}` : ""}${nic.firewall ? ", firewall on" : ""}${nic.rate !== null ? `, limit ${nic.rate} MB/s` : ""}${nic.linkDown ? ", link down" : ""}${available ? ` -> ${nic.guestInterface ?? "not seen in guest"}: ${show(nic.addresses)}` : ""}`,

@@ -2,7 +2,7 @@ import * as z from "zod";
 import { defineTool } from "../../mcp/tool";
 import { pvePath } from "../../proxmox/identifiers";
 import { dateTime } from "../support/format";
-import { guestArg, guestIdentityFields, guestLabel, resolveGuest } from "../support/guests";
+import { guestArg, guestIdentityFields, guestLabel, withGuest } from "../support/guests";
 import { flag } from "../support/inventory";
 
 /** One item of GET .../snapshot; the last one is the pseudo-snapshot "current". */
@@ -40,9 +40,13 @@ export const listSnapshots = defineTool({
     count: z.number(),
   }),
   async run(args, { pve }) {
-    const guest = await resolveGuest(pve, args.guest);
+    // One round trip for a guest seen lately (see withGuest).
+    const { guest, items } = await withGuest(pve, args.guest, async (guest) => {
+      const { node, vmid, type } = guest;
+      const items = await pve.get<SnapshotItem[]>(pvePath`/nodes/${node}/${type}/${vmid}/snapshot`);
+      return { guest, items };
+    });
     const { node, vmid, type } = guest;
-    const items = await pve.get<SnapshotItem[]>(pvePath`/nodes/${node}/${type}/${vmid}/snapshot`);
     const currentParent = items.find((i) => i.name === "current")?.parent ?? null;
     const real = items.filter((i) => i.name !== "current");
     const names = new Set(real.map((i) => i.name));
