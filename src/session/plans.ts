@@ -1,4 +1,5 @@
 import type { ApprovalState, PlanState, Risk, StoredPlan } from "../changes/plan";
+import { isSecretName } from "./redact";
 
 /**
  * Plans of one grant, in the grant's Durable Object (SQLite). A Durable Object runs one call at a
@@ -17,6 +18,20 @@ export function createPlanTable(sql: SqlStorage): void {
 export const MAX_PLANS = 500;
 
 export function savePlan(sql: SqlStorage, plan: StoredPlan): void {
+  // Plans nobody applied in time are marked expired now, which also drops their secrets.
+  for (const row of sql
+    .exec<{ body: string }>('SELECT body FROM plans WHERE body LIKE \'%"state":"planned"%\'')
+    .toArray()) {
+    const stale = JSON.parse(row.body) as StoredPlan;
+    if (stale.state === "planned" && stale.expiresAt <= plan.createdAt) {
+      updatePlan(
+        sql,
+        stale,
+        { state: "expired", result: "expired before it was applied" },
+        plan.createdAt,
+      );
+    }
+  }
   sql.exec(
     "INSERT OR REPLACE INTO plans (id, created_at, body) VALUES (?, ?, ?)",
     plan.id,
@@ -100,6 +115,16 @@ export interface PlanUpdate {
   result?: string;
 }
 
+/**
+ * Secret arguments (a container's root password ...) are kept only while a plan can still be
+ * applied: once it is applying, used, refused or expired they are dropped from the record.
+ */
+function withoutSecrets(args: string): string {
+  const parsed = JSON.parse(args) as Record<string, unknown>;
+  for (const key of Object.keys(parsed)) if (isSecretName(key)) delete parsed[key];
+  return JSON.stringify(parsed);
+}
+
 export function updatePlan(
   sql: SqlStorage,
   plan: StoredPlan,
@@ -107,6 +132,8 @@ export function updatePlan(
   now: number,
 ): StoredPlan {
   const next: StoredPlan = { ...plan, ...update, updatedAt: now };
+  // "applying" still needs them: the apply call reads the stored arguments after claiming.
+  if (next.state !== "planned" && next.state !== "applying") next.args = withoutSecrets(next.args);
   sql.exec("UPDATE plans SET body = ? WHERE id = ?", JSON.stringify(next), plan.id);
   return next;
 }

@@ -207,3 +207,31 @@ describe("allow-lists hold at both ends", () => {
     );
   });
 });
+
+describe("secrets in a plan", () => {
+  it("a container's root password is sent once and never shown, stored after use or audited", async () => {
+    const h = await changeHarness();
+    const admin = await h.connect();
+    const password = "Corr3ct-Horse-Battery";
+    const planned = await admin.call<Plan>("plan_create", {
+      type: "lxc",
+      node: "pve2",
+      name: "secret-ct",
+      template: "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst",
+      password,
+    });
+    expect(planned.result.isError, planned.text).toBeFalsy();
+    expect(JSON.stringify(planned.result)).not.toContain(password);
+    expect(planned.data.steps[0]).toMatch(/, password\)$/);
+    const applied = await admin.call<{ outcome: string }>("apply_change", {
+      plan_id: planned.data.plan_id,
+      effect: planned.data.effect,
+    });
+    expect(applied.data.outcome, applied.text).toBe("succeeded");
+    expect(JSON.stringify(applied.result)).not.toContain(password);
+    const stored = await admin.session.plan(planned.data.plan_id);
+    expect(stored?.args).not.toContain(password);
+    expect(JSON.stringify(await admin.session.summary(10))).not.toContain(password);
+    expect(JSON.stringify(await h.journal.list(10))).not.toContain(password);
+  });
+});

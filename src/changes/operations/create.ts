@@ -10,6 +10,23 @@ import { defineOperation } from "../operation";
 
 const GIB = 1024 ** 3;
 
+/** PVE's guest OS types (qemu-server `ostype`). */
+const OS_TYPES = [
+  "l26",
+  "l24",
+  "win11",
+  "win10",
+  "win8",
+  "win7",
+  "wvista",
+  "w2k8",
+  "w2k3",
+  "w2k",
+  "wxp",
+  "solaris",
+  "other",
+] as const;
+
 export const createArgs = z.object({
   type: z
     .enum(["qemu", "lxc"], { error: "type must be qemu (VM) or lxc (container)" })
@@ -30,7 +47,9 @@ export const createArgs = z.object({
   iso: z.string().max(255).optional().describe("VM: ISO volume id"),
   template: z.string().max(255).optional().describe("CT: vztmpl volume id"),
   bridge: z.string().max(20).default("vmbr0").describe("bridge"),
+  ostype: z.enum(OS_TYPES).optional().describe("VM; default l26"),
   ssh_public_keys: z.string().max(8192).optional().describe("CT: root SSH keys"),
+  password: z.string().min(5).max(64).optional().describe("CT: root password"),
   unprivileged: z.boolean().default(true).describe("CT"),
   start: z.boolean().default(false).describe("start when created"),
 });
@@ -47,7 +66,7 @@ function params(args: CreateArgs, vmid: number): Record<string, PveParamValue> {
     out.scsi0 = `${args.storage}:${disk}`;
     out.ide2 = args.iso ? `${args.iso},media=cdrom` : "none,media=cdrom";
     out.net0 = `virtio,bridge=${args.bridge}`;
-    out.ostype = "l26";
+    out.ostype = args.ostype ?? "l26";
   } else {
     out.hostname = args.name;
     out.ostemplate = args.template ?? "";
@@ -55,6 +74,7 @@ function params(args: CreateArgs, vmid: number): Record<string, PveParamValue> {
     out.net0 = `name=eth0,bridge=${args.bridge},ip=dhcp`;
     out.unprivileged = args.unprivileged;
     if (args.ssh_public_keys) out["ssh-public-keys"] = args.ssh_public_keys;
+    if (args.password) out.password = args.password;
   }
   if (args.start) out.start = true;
   return out;
@@ -68,14 +88,17 @@ export const createOperation = defineOperation<CreateArgs>({
   async inspect(pve, args, _ctx, phase) {
     const kind = args.type === "qemu" ? "VM" : "CT";
     checkConfigValue(args.type, args.type === "qemu" ? "name" : "hostname", args.name);
-    if (args.type === "qemu" && (args.template || args.ssh_public_keys)) {
+    if (args.type === "qemu" && (args.template || args.ssh_public_keys || args.password)) {
       throw new ToolError(
-        "template and ssh_public_keys are for containers.",
+        "template, ssh_public_keys and password are for containers (a VM's OS sets its own).",
         "Leave them out for a VM; pass iso to boot an installer.",
       );
     }
-    if (args.type === "lxc" && args.iso) {
-      throw new ToolError("iso is for VMs.", "Pass template (a vztmpl volume) for a container.");
+    if (args.type === "lxc" && (args.iso || args.ostype)) {
+      throw new ToolError(
+        "iso and ostype are for VMs.",
+        "Pass template (a vztmpl volume) for a container.",
+      );
     }
     if (args.type === "lxc" && !args.template) {
       throw new ToolError(
@@ -124,7 +147,8 @@ export const createOperation = defineOperation<CreateArgs>({
     const p = params(args, vmid);
     const memory = Number(p.memory);
     const shown = Object.entries(p)
-      .filter(([key]) => key !== "ssh-public-keys")
+      // Keys and passwords are never shown: the plan only says they are set.
+      .filter(([key]) => key !== "ssh-public-keys" && key !== "password")
       .map(([k, v]) => `${k}=${v === true ? 1 : v}`)
       .join(", ");
     return {
@@ -136,7 +160,7 @@ export const createOperation = defineOperation<CreateArgs>({
         risk: "routine",
         target: { vmid, name: args.name, type: args.type, node, status: "absent" },
         steps: [
-          `POST /nodes/${node}/${args.type} (${shown}${args.ssh_public_keys ? ", ssh-public-keys" : ""})`,
+          `POST /nodes/${node}/${args.type} (${shown}${args.ssh_public_keys ? ", ssh-public-keys" : ""}${args.password ? ", password" : ""})`,
           `VMID ${vmid} is free now (Proxmox reserves nothing: if someone takes it first, the task fails and nothing is created).`,
           `Disk: ${space}.`,
           args.type === "qemu"
@@ -148,9 +172,9 @@ export const createOperation = defineOperation<CreateArgs>({
         ],
         losses: [],
         warnings:
-          args.type === "lxc" && !args.ssh_public_keys
+          args.type === "lxc" && !args.ssh_public_keys && !args.password
             ? [
-                "No SSH key: set a root password from the node (pct enter, passwd) or pass ssh_public_keys.",
+                "No SSH key or password: set a root password later from the node (pct enter, passwd).",
               ]
             : args.type === "lxc" && !args.unprivileged
               ? ["A privileged container's root is root on the host."]
