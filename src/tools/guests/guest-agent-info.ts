@@ -103,11 +103,12 @@ export const guestAgentInfo = defineTool({
         const failures = Object.values(parts).filter(
           (part): part is PromiseRejectedResult => part.status === "rejected",
         );
+        // The guest is not (or no longer) there: thrown as is, so that withGuest looks again.
+        const elsewhere = failures.find((failure) => isGuestElsewhere(failure.reason));
+        if (elsewhere) throw elsewhere.reason;
         if (failures.length === 3) {
-          // The agent is down or absent, or the guest is not there: all three fail the same way.
+          // The agent is down or absent: all three fail the same way.
           const error: unknown = failures[0]?.reason;
-          // Thrown as is, so that withGuest looks the guest up again.
-          if (isGuestElsewhere(error)) throw error;
           if (error instanceof ProxmoxError && /VM \d+ is not running/i.test(error.message)) {
             throw notRunning(label, "not running");
           }
