@@ -88,6 +88,8 @@ const SAMPLES: Record<string, Sample[]> = {
     { path: "/nodes/pve2/storage/nas-nfs/status" },
   ],
   "GET /storage": [{ path: "/storage" }],
+  "GET /cluster/backup": [{ path: "/cluster/backup" }],
+  "GET /cluster/replication": [{ path: "/cluster/replication" }],
   "GET /nodes/{node}/qemu/{vmid}/pending": [
     { path: "/nodes/pve1/qemu/101/pending" },
     { path: "/nodes/pve1/qemu/9000/pending" },

@@ -23,9 +23,13 @@ describe("plan_delete", () => {
     expect(plan.effect).toBe("Delete VM 201 (dev-box) on pve2 and its 1 disk");
     expect(plan.losses.join("\n")).toMatch(/disk scsi0 local-lvm:vm-201-disk-0 \(64\.0 GiB\)/);
     expect(plan.warnings.join(" ")).toMatch(/No backup of VMID 201/);
+    expect(plan.warnings.join(" ")).toMatch(/replication job '201-0' still names VMID 201.*purge/);
+    const purged = await admin.call<Plan>("plan_delete", { guest: "dev-box", purge: true });
+    expect(purged.data.steps.join(" ")).toMatch(/purge: .*replication job '201-0'/);
+    expect(purged.requests).toBeLessThanOrEqual(6);
     const applied = await admin.call<{ outcome: string }>("apply_destructive_change", {
-      plan_id: plan.plan_id,
-      effect: plan.effect,
+      plan_id: purged.data.plan_id,
+      effect: purged.data.effect,
     });
     expect(applied.data.outcome, applied.text).toBe("succeeded");
     const guests = await h.pve.get<{ vmid?: number }[]>(pvePath`/cluster/resources`, {
@@ -36,6 +40,8 @@ describe("plan_delete", () => {
       pvePath`/nodes/${parseNodeName("pve2")}/storage/${parseStorageId("local-lvm")}/content`,
     );
     expect(disks.some((d) => d.volid.includes("vm-201-"))).toBe(false);
+    const replication = await h.pve.get<{ guest: number }[]>(pvePath`/cluster/replication`);
+    expect(replication.some((job) => job.guest === 201)).toBe(false);
   });
 
   it("refuses a running, protected or HA-managed guest with what to do", async () => {
@@ -58,7 +64,7 @@ describe("plan_delete", () => {
     expect(refused.text).toMatch(/is protected; Proxmox refuses to delete it/);
     const ha = await admin.call<Plan>("plan_delete", { guest: 211, purge: true });
     expect(ha.result.isError, ha.text).toBeFalsy();
-    expect(ha.data.steps.join(" ")).toMatch(/HA-managed/);
+    expect(ha.data.steps.join(" ")).toMatch(/purge: Proxmox also removes VMID 211 from its HA resource/);
     expect(Object.keys(h.sim.stats().byEndpoint).filter((k) => k.startsWith("DELETE"))).toEqual([]);
   });
 });

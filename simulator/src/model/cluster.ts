@@ -14,6 +14,7 @@ import { backupConfigText } from "./config-file";
 import { CLUSTER_FIREWALL, type ClusterFirewall } from "./firewall";
 import { CLUSTER_NAME, createInventory, type Inventory } from "./fixtures";
 import { HA_RESOURCES, type HaResourceConfig } from "./ha";
+import { type BackupJob, demoBackupJobs, demoReplicationJobs, type ReplicationJob } from "./jobs";
 import { type ScaleOptions, scaleFirewall, scaleInventory } from "./scale";
 import type { ClusterNode, Guest, GuestType, StorageDefinition, Volume } from "./types";
 
@@ -39,6 +40,9 @@ export class ClusterState {
   readonly agentExec = new AgentExecTable();
   /** HA resources.cfg: the request state changes with HA-managed start/stop. */
   readonly ha: HaResourceConfig[] = structuredClone([...HA_RESOURCES]);
+  /** jobs.cfg and replication.cfg: what `purge` cleans when a guest is deleted. */
+  readonly backupJobs: BackupJob[] = demoBackupJobs();
+  readonly replicationJobs: ReplicationJob[] = demoReplicationJobs();
   private pidCounter = 48_211;
   /** Sizes of volumes whose config entry carries none (`unusedN`), by volid. */
   readonly volumeSizes = new Map<string, number>();

@@ -229,7 +229,22 @@ function nextId(ctx: HandlerContext): unknown {
   throw new Error("unable to get any free VMID in range [100, 1000000]");
 }
 
+/** GET /cluster/backup: the backup jobs (the contract's permission check, Sys.Audit on /, ran). */
+function backupJobs(ctx: HandlerContext): unknown {
+  return structuredClone(ctx.cluster.backupJobs);
+}
+
+/** GET /cluster/replication: jobs of guests the caller may see (VM.Audit), like PVE. */
+function replicationJobs(ctx: HandlerContext): unknown {
+  const who = authid(ctx);
+  return ctx.cluster.replicationJobs
+    .filter((job) => hasPrivs(who, `/vms/${job.guest}`, ["VM.Audit"]))
+    .map((job) => ({ ...job }));
+}
+
 export const clusterRoutes: RouteTable = {
+  "GET /cluster/backup": backupJobs,
+  "GET /cluster/replication": replicationJobs,
   "GET /cluster/resources": resources,
   "GET /cluster/status": clusterStatus,
   "GET /cluster/tasks": clusterTasks,

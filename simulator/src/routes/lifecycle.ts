@@ -26,6 +26,7 @@ import {
 } from "../model/disks";
 import { guestFromSeed } from "../model/fixtures";
 import { haResourceOf } from "../model/ha";
+import { purgeFromJobs } from "../model/jobs";
 import type { Guest, GuestConfig, GuestType } from "../model/types";
 import type { TaskOutcome } from "../tasks";
 import {
@@ -1209,6 +1210,7 @@ function destroy(type: GuestType) {
             ctx.cluster.ha.splice(i, 1);
             log.push(`NOTE: removed ${K} ${vmid} from HA resource configuration.`);
           }
+          log.push(...purgeFromJobs(ctx.cluster.backupJobs, ctx.cluster.replicationJobs, vmid));
         }
         return { ok: true, log };
       },

@@ -29,8 +29,8 @@ export const deleteArgs = z.object({
 
 type DeleteArgs = z.output<typeof deleteArgs>;
 
-/** Storages read for remaining backups: keeps a plan within its request budget. */
-const BACKUP_STORAGES_READ = 2;
+/** Storages read for remaining backups: keeps a plan within its 6-request budget. */
+const BACKUP_STORAGES_READ = 1;
 
 interface BackupVolume {
   volid: string;
@@ -63,16 +63,54 @@ function refuse(state: GuestState, args: DeleteArgs): void {
   refuseLocked(state, "delete it");
 }
 
+/** The guests' backup jobs and replication jobs that name this guest (what `purge` cleans). */
+interface JobMentions {
+  backupJobs: string[];
+  replicationJobs: string[];
+  /** Set when a list could not be read (e.g. the token lacks Sys.Audit on /). */
+  unreadable: string[];
+}
+
+async function jobsNaming(pve: ProxmoxClient, vmid: number): Promise<JobMentions> {
+  const out: JobMentions = { backupJobs: [], replicationJobs: [], unreadable: [] };
+  const [backup, replication] = await Promise.all([
+    pve
+      .get<{ id: string; vmid?: string; all?: number | boolean; exclude?: string }[]>(
+        pvePath`/cluster/backup`,
+      )
+      .catch(() => undefined),
+    pve.get<{ id: string; guest: number }[]>(pvePath`/cluster/replication`).catch(() => undefined),
+  ]);
+  if (backup === undefined) out.unreadable.push("backup jobs");
+  for (const job of backup ?? []) {
+    const listed = (job.vmid ?? "").split(",").includes(String(vmid));
+    const excluded = (job.exclude ?? "").split(",").includes(String(vmid));
+    if (listed || (flag(job.all) && !excluded)) out.backupJobs.push(job.id);
+  }
+  if (replication === undefined) out.unreadable.push("replication jobs");
+  for (const job of replication ?? []) if (job.guest === vmid) out.replicationJobs.push(job.id);
+  return out;
+}
+
+/**
+ * Backups of the guest on the backup storages its node reaches, shared ones first, as many as
+ * the plan's request budget allows; the rest are named as not read.
+ */
 async function remainingBackups(pve: ProxmoxClient, state: GuestState) {
-  const storages =
-    await pve.get<{ storage: string; content?: string; disable?: number }[]>(pvePath`/storage`);
-  const backupStorages = storages.filter(
-    (s) => !s.disable && (s.content ?? "").split(",").includes("backup"),
-  );
+  const backupStorages = state.resources
+    .filter(
+      (r) =>
+        r.type === "storage" &&
+        r.node === state.guest.node &&
+        r.status === "available" &&
+        (r.content ?? "").split(",").includes("backup"),
+    )
+    .sort((a, b) => Number(flag(b.shared)) - Number(flag(a.shared)))
+    .map((r) => r.storage ?? "");
   const read = backupStorages.slice(0, BACKUP_STORAGES_READ);
   const found: BackupVolume[] = [];
-  for (const s of read) {
-    const storage = parseStorageId(s.storage);
+  for (const name of read) {
+    const storage = parseStorageId(name);
     const list = await pve
       .get<BackupVolume[]>(pvePath`/nodes/${state.guest.node}/storage/${storage}/content`, {
         content: "backup",
@@ -81,13 +119,14 @@ async function remainingBackups(pve: ProxmoxClient, state: GuestState) {
       .catch(() => []);
     found.push(...list);
   }
-  return { found, unread: backupStorages.slice(BACKUP_STORAGES_READ).map((s) => s.storage) };
+  return { found, unread: backupStorages.slice(BACKUP_STORAGES_READ) };
 }
 
 function describe(
   state: GuestState,
   args: DeleteArgs,
   backups: Awaited<ReturnType<typeof remainingBackups>>,
+  jobs: JobMentions,
 ): PlanBody {
   const { guest } = state;
   const label = targetLabel(guest);
@@ -102,11 +141,29 @@ function describe(
   }
   const steps = [
     `DELETE /nodes/${guest.node}/${guest.type}/${guest.vmid}${Object.keys(params).length ? ` (${Object.keys(params).join(", ")})` : ""}`,
-    args.purge
-      ? `purge: Proxmox also removes VMID ${guest.vmid} from backup jobs, replication jobs${state.ha ? " and HA (it is HA-managed)" : " and HA"}.`
-      : "Backup and replication jobs that name this VMID keep naming it (pass purge to remove it from them).",
+  ];
+  const named = [
+    ...jobs.backupJobs.map((id) => `backup job '${id}'`),
+    ...jobs.replicationJobs.map((id) => `replication job '${id}'`),
+    ...(state.ha ? ["its HA resource"] : []),
   ];
   const warnings: string[] = [];
+  if (args.purge) {
+    steps.push(
+      named.length > 0
+        ? `purge: Proxmox also removes VMID ${guest.vmid} from ${named.join(", ")}.`
+        : `purge: no backup job, replication job or HA resource names VMID ${guest.vmid}.`,
+    );
+  } else if (named.length > 0) {
+    warnings.push(
+      `${named.join(", ")} still name${named.length === 1 ? "s" : ""} VMID ${guest.vmid} afterwards; pass purge to remove it from them.`,
+    );
+  }
+  if (jobs.unreadable.length > 0) {
+    warnings.push(
+      `The ${jobs.unreadable.join(" and ")} could not be read (the API token may lack Sys.Audit on /).`,
+    );
+  }
   if (backups.found.length > 0) {
     steps.push(
       `Backups that remain: ${backups.found
@@ -161,12 +218,17 @@ export const deleteOperation = defineOperation<DeleteArgs>({
     const state = await readGuestState(pve, args.guest);
     refuse(state, args);
     // Remaining backups inform the person; they are not a precondition of the delete.
-    const backups =
-      phase === "plan" ? await remainingBackups(pve, state) : { found: [], unread: [] };
+    const [backups, jobs] =
+      phase === "plan"
+        ? await Promise.all([remainingBackups(pve, state), jobsNaming(pve, state.guest.vmid)])
+        : [
+            { found: [], unread: [] },
+            { backupJobs: [], replicationJobs: [], unreadable: [] },
+          ];
     return guestInspection(
       state,
       { ...args, guest: state.guest.vmid },
-      describe(state, args, backups),
+      describe(state, args, backups, jobs),
     );
   },
   async send(pve, { args, guest }) {
