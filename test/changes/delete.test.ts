@@ -64,7 +64,9 @@ describe("plan_delete", () => {
     expect(refused.text).toMatch(/is protected; Proxmox refuses to delete it/);
     const ha = await admin.call<Plan>("plan_delete", { guest: 211, purge: true });
     expect(ha.result.isError, ha.text).toBeFalsy();
-    expect(ha.data.steps.join(" ")).toMatch(/purge: Proxmox also removes VMID 211 from its HA resource/);
+    expect(ha.data.steps.join(" ")).toMatch(
+      /purge: Proxmox also removes VMID 211 from its HA resource/,
+    );
     expect(Object.keys(h.sim.stats().byEndpoint).filter((k) => k.startsWith("DELETE"))).toEqual([]);
   });
 });
