@@ -38,16 +38,32 @@ export interface GuestState {
 export async function readGuestState(
   pve: ProxmoxClient,
   ref: string | number,
-  { config: withConfig = true }: { config?: boolean } = {},
+  {
+    config: withConfig = true,
+    status: withStatus = true,
+  }: {
+    /** Read the configuration (its digest, disks, options). */
+    config?: boolean;
+    /**
+     * Read status/current (paused or not, the HA request). Without it the inventory's own run
+     * state, lock and HA state stand in: enough where pausing makes no difference, and one
+     * request cheaper. Plan and apply must then both go without it, so their facts compare.
+     */
+    status?: boolean;
+  } = {},
 ): Promise<GuestState> {
   const resources = await getResources(pve);
   const guest = findGuest(resources, ref);
   const resource = resources.find(
     (r) => r.vmid === guest.vmid && (r.type === "qemu" || r.type === "lxc"),
   ) as (ClusterResource & { pool?: string }) | undefined;
-  // Without the configuration (2 requests): lock and HA still come from status/current.
+  const fromInventory: CurrentStatus = {
+    status: guest.status,
+    ...(resource?.lock ? { lock: resource.lock } : {}),
+    ...(resource?.hastate ? { ha: { managed: 1, state: resource.hastate } } : {}),
+  };
   const [status, config] = await Promise.all([
-    pve.get<CurrentStatus>(guestPaths.status(guest)),
+    withStatus ? pve.get<CurrentStatus>(guestPaths.status(guest)) : Promise.resolve(fromInventory),
     withConfig
       ? pve.get<Record<string, unknown>>(guestPaths.config(guest))
       : Promise.resolve<Record<string, unknown>>({}),

@@ -20,7 +20,7 @@ describe("request budgets of changes", () => {
     const cases: [string, Record<string, unknown>, number][] = [
       ["plan_power", { guest: 101, action: "reboot" }, 4],
       ["plan_snapshot", { guest: 101, action: "create", name: "budget" }, 4],
-      ["plan_backup", { action: "create", guest: 103, storage: "nas-nfs", prune: false }, 5],
+      ["plan_backup", { action: "create", guest: 103, storage: "nas-nfs", prune: false }, 4],
       ["plan_backup", { action: "protect", volume: backups[0]?.volid }, 4],
       ["plan_guest_command", { guest: 100, command: ["uptime"] }, 4],
       ["plan_configure", { guest: 201, set: { cores: 3 } }, 4],
@@ -29,6 +29,8 @@ describe("request budgets of changes", () => {
       ["plan_migrate", { guest: 201, target: "pve1" }, 4],
       ["plan_create", { type: "qemu", node: "pve2", name: "budget-vm", disk_gb: 4 }, 4],
       ["plan_delete", { guest: 211, purge: true }, 4],
+      ["plan_restore", { backup: backups[1]?.volid }, 4],
+      ["plan_migrate", { guest: 110, target: "pve2", restart: true }, 4],
     ];
     const rows: string[] = [];
     for (const [tool, args, applyLimit] of cases) {

@@ -109,9 +109,9 @@ async function inspectCreate(
   pve: ProxmoxClient,
   args: BackupArgs,
 ): Promise<Inspection<BackupArgs>> {
-  // The configuration is not needed: lock and HA come with the status, and a backup does not
-  // depend on the config digest.
-  const state = await readGuestState(pve, args.guest ?? "", { config: false });
+  // The inventory alone says what a backup depends on (run state, lock, HA); the config digest
+  // and whether a VM is paused do not matter to it.
+  const state = await readGuestState(pve, args.guest ?? "", { config: false, status: false });
   const { guest } = state;
   const node = parseNodeName(guest.node);
   if (guest.template && args.mode === "suspend") {
