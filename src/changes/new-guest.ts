@@ -6,11 +6,11 @@ import {
   parseNodeName,
   parseStorageId,
   parseVmid,
-  pvePath,
   type VmId,
 } from "../proxmox/identifiers";
 import { bytes } from "../tools/support/format";
 import type { ClusterResource } from "../tools/support/inventory";
+import { guestPaths } from "./guest-paths";
 
 /**
  * The VMID a new guest gets: the one asked for if it is free, else the cluster's next free one.
@@ -19,7 +19,7 @@ import type { ClusterResource } from "../tools/support/inventory";
 export async function freeVmid(pve: ProxmoxClient, wanted?: number): Promise<VmId> {
   try {
     const answer = await pve.get<string | number>(
-      pvePath`/cluster/nextid`,
+      guestPaths.nextId(),
       wanted === undefined ? undefined : { vmid: parseVmid(wanted) },
     );
     return parseVmid(Number(answer));
@@ -75,7 +75,7 @@ export async function storageRoom(
       shared?: number | boolean;
       enabled?: number;
       active?: number;
-    }>(pvePath`/nodes/${node}/storage/${storage}/status`)
+    }>(guestPaths.storageStatus(node, storage))
     .catch((error: unknown) => {
       if (
         error instanceof ProxmoxError &&

@@ -1,8 +1,9 @@
 import type { ToolContext } from "../mcp/tool";
-import { parseNodeName, parseUpid, pvePath } from "../proxmox/identifiers";
+import { parseNodeName, parseUpid } from "../proxmox/identifiers";
 import type { GuestRef } from "../tools/support/guests";
 import { readTaskStatus, type TaskListEntry } from "../tools/support/tasks";
 import { pollInterval } from "../tools/tasks/task-status";
+import { guestPaths } from "./guest-paths";
 
 /** The longest an apply call waits for its task before answering "still running". */
 export const MAX_APPLY_WAIT_SECONDS = 120;
@@ -62,7 +63,7 @@ export async function findSentTask(
 ): Promise<string | undefined> {
   const node = parseNodeName(guest.node);
   const tasks = await ctx.pve.get<TaskListEntry[]>(
-    pvePath`/nodes/${node}/tasks`,
+    guestPaths.nodeTasks(node),
     { vmid: guest.vmid, since: sinceSeconds - 5, limit: 50, source: "all" },
     { retry: false },
   );

@@ -9,7 +9,6 @@ import {
   parseStorageId,
   parseVmid,
   parseVolumeId,
-  pvePath,
   type StorageId,
   type VolumeId,
 } from "../../proxmox/identifiers";
@@ -121,11 +120,11 @@ async function inspectCreate(
   const storage = args.storage
     ? parseStorageId(args.storage)
     : await pve
-        .get<{ storage?: string }>(pvePath`/nodes/${node}/vzdump/defaults`)
+        .get<{ storage?: string }>(guestPaths.vzdumpDefaults(node))
         .then((d) => parseStorageId(d.storage ?? "local"));
   // The storage list (one request) rather than GET /storage/{storage}: it answers the same
   // fields and says which storages exist when the name is wrong.
-  const storages = await pve.get<StorageConfig[]>(pvePath`/storage`);
+  const storages = await pve.get<StorageConfig[]>(guestPaths.storages());
   const config = storages.find((s) => s.storage === storage);
   if (!config) {
     const backupStorages = storages

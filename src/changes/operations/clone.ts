@@ -1,10 +1,11 @@
 import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { PveParamValue } from "../../proxmox/encoding";
-import { parseSnapshotName, pvePath } from "../../proxmox/identifiers";
+import { parseSnapshotName } from "../../proxmox/identifiers";
 import { guestArg } from "../../tools/support/guests";
 import { checkConfigValue } from "../config-keys";
 import { guestDisks } from "../guest-disks";
+import { guestPaths } from "../guest-paths";
 import {
   guestInspection,
   guestPreconditions,
@@ -62,13 +63,10 @@ export const cloneOperation = defineOperation<CloneArgs>({
     const snapname = args.snapshot ? parseSnapshotName(args.snapshot) : undefined;
     const feature: Feature =
       phase === "plan"
-        ? await pve.get<Feature>(
-            pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}/feature`,
-            {
-              feature: full ? "copy" : "clone",
-              ...(snapname ? { snapname } : {}),
-            },
-          )
+        ? await pve.get<Feature>(guestPaths.feature(guest), {
+            feature: full ? "copy" : "clone",
+            ...(snapname ? { snapname } : {}),
+          })
         : { hasFeature: true };
     if (!(feature.hasFeature === true || feature.hasFeature === 1)) {
       throw new ToolError(
@@ -140,10 +138,7 @@ export const cloneOperation = defineOperation<CloneArgs>({
     if (args.storage) params.storage = args.storage;
     if (args.snapshot) params.snapname = args.snapshot;
     return {
-      upid: await pve.post<string>(
-        pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}/clone`,
-        params,
-      ),
+      upid: await pve.post<string>(guestPaths.clone(guest), params),
     };
   },
 });

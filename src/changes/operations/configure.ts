@@ -2,7 +2,7 @@ import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { ProxmoxClient } from "../../proxmox/client";
 import type { PveParamValue } from "../../proxmox/encoding";
-import { parseStorageId, pvePath } from "../../proxmox/identifiers";
+import { parseStorageId } from "../../proxmox/identifiers";
 import { bytes } from "../../tools/support/format";
 import { guestArg } from "../../tools/support/guests";
 import { appliesNow, checkConfigValue, NIC_KEY, pveValue } from "../config-keys";
@@ -107,11 +107,10 @@ async function inspectSet(
   const current =
     phase === "plan"
       ? new Map(
-          (
-            await pve.get<PendingEntry[]>(
-              pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}/pending`,
-            )
-          ).map((e) => [e.key, e.value === undefined ? null : String(e.value)]),
+          (await pve.get<PendingEntry[]>(guestPaths.pending(guest))).map((e) => [
+            e.key,
+            e.value === undefined ? null : String(e.value),
+          ]),
         )
       : new Map(Object.entries(state.config).map(([k, v]) => [k, v == null ? null : String(v)]));
   for (const key of removed) {
@@ -239,7 +238,7 @@ async function inspectResize(
   // Free space informs the plan; at apply Proxmox refuses a disk that does not fit.
   const status =
     phase === "plan"
-      ? await pve.get<{ avail?: number }>(pvePath`/nodes/${guest.node}/storage/${storage}/status`)
+      ? await pve.get<{ avail?: number }>(guestPaths.storageStatus(guest.node, storage))
       : {};
   const growth = target - current;
   if (typeof status.avail === "number" && growth > status.avail) {
@@ -253,7 +252,7 @@ async function inspectResize(
     risk: "routine",
     target: planTarget(state),
     steps: [
-      `PUT ${pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}/resize`} (disk=${disk}, size=${sizeParam(target)}, digest)`,
+      `PUT ${guestPaths.resize(guest)} (disk=${disk}, size=${sizeParam(target)}, digest)`,
       `Proxmox grows the volume on '${storage}'${typeof status.avail === "number" ? ` (${bytes(status.avail)} free, ${bytes(status.avail - growth)} after)` : ""}; the partitions and file systems inside the guest still need growing there.`,
     ],
     losses: [],
@@ -305,7 +304,7 @@ async function inspectTemplate(
     risk: "destructive",
     target: planTarget(state),
     steps: [
-      `POST ${pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}/template`}`,
+      `POST ${guestPaths.template(guest)}`,
       "Proxmox turns the disks into read-only base images; the guest can no longer start, only be cloned.",
     ],
     losses: [
@@ -350,20 +349,19 @@ export const configureOperation = defineOperation<ConfigureArgs & { resizeTo?: s
   },
   async send(pve, { args, guest, body }) {
     const digest = body.preconditions.digest ?? "";
-    const base = { node: guest.node, type: guest.type, vmid: guest.vmid };
+    const _base = { node: guest.node, type: guest.type, vmid: guest.vmid };
     if (args.action === "resize") {
-      const answer = await pve.put<string | null>(
-        pvePath`/nodes/${base.node}/${base.type}/${base.vmid}/resize`,
-        { disk: args.disk ?? "", size: args.resizeTo ?? "", digest },
-      );
+      const answer = await pve.put<string | null>(guestPaths.resize(guest), {
+        disk: args.disk ?? "",
+        size: args.resizeTo ?? "",
+        digest,
+      });
       return typeof answer === "string" && answer.startsWith("UPID:")
         ? { upid: answer }
         : { done: "resized" };
     }
     if (args.action === "template") {
-      const answer = await pve.post<string | null>(
-        pvePath`/nodes/${base.node}/${base.type}/${base.vmid}/template`,
-      );
+      const answer = await pve.post<string | null>(guestPaths.template(guest));
       return typeof answer === "string" && answer.startsWith("UPID:")
         ? { upid: answer }
         : { done: "converted to a template" };
@@ -375,9 +373,7 @@ export const configureOperation = defineOperation<ConfigureArgs & { resizeTo?: s
   async settle(pve, { args, guest }) {
     if (args.action !== "set")
       return { reached: true, state: args.action === "resize" ? "disk grown" : "converted" };
-    const pending = await pve.get<PendingEntry[]>(
-      pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}/pending`,
-    );
+    const pending = await pve.get<PendingEntry[]>(guestPaths.pending(guest));
     const waiting = pending.filter((e) => e.pending !== undefined || e.delete).map((e) => e.key);
     return {
       reached: true,

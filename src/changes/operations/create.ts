@@ -2,9 +2,10 @@ import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { PveParamValue } from "../../proxmox/encoding";
 import { ProxmoxError } from "../../proxmox/errors";
-import { parseStorageId, parseVolumeId, pvePath } from "../../proxmox/identifiers";
+import { parseStorageId, parseVolumeId } from "../../proxmox/identifiers";
 import { getResources } from "../../tools/support/inventory";
 import { checkConfigValue } from "../config-keys";
+import { guestPaths } from "../guest-paths";
 import { checkRoom, freeVmid, onlineNode, storageRoom } from "../new-guest";
 import { defineOperation } from "../operation";
 
@@ -129,20 +130,18 @@ export const createOperation = defineOperation<CreateArgs>({
     if (media && phase === "plan") {
       const volume = parseVolumeId(media);
       const storage = parseStorageId(volume.slice(0, volume.indexOf(":")));
-      await pve
-        .get(pvePath`/nodes/${node}/storage/${storage}/content/${volume}`)
-        .catch((error: unknown) => {
-          if (
-            error instanceof ProxmoxError &&
-            (error.kind === "upstream" || error.kind === "not_found")
-          ) {
-            throw new ToolError(
-              `${media} is not on ${node}.`,
-              `list_templates shows the ${args.type === "qemu" ? "ISO images" : "container templates"} each node can use.`,
-            );
-          }
-          throw error;
-        });
+      await pve.get(guestPaths.volume(node, storage, volume)).catch((error: unknown) => {
+        if (
+          error instanceof ProxmoxError &&
+          (error.kind === "upstream" || error.kind === "not_found")
+        ) {
+          throw new ToolError(
+            `${media} is not on ${node}.`,
+            `list_templates shows the ${args.type === "qemu" ? "ISO images" : "container templates"} each node can use.`,
+          );
+        }
+        throw error;
+      });
     }
     const p = params(args, vmid);
     const memory = Number(p.memory);
@@ -184,8 +183,7 @@ export const createOperation = defineOperation<CreateArgs>({
     };
   },
   async send(pve, { args, guest }) {
-    const path =
-      args.type === "qemu" ? pvePath`/nodes/${guest.node}/qemu` : pvePath`/nodes/${guest.node}/lxc`;
+    const path = guestPaths.create(guest.node, args.type);
     return { upid: await pve.post<string>(path, params(args, guest.vmid)) };
   },
 });

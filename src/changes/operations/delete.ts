@@ -1,11 +1,12 @@
 import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { ProxmoxClient } from "../../proxmox/client";
-import { parseStorageId, pvePath } from "../../proxmox/identifiers";
+import { parseStorageId } from "../../proxmox/identifiers";
 import { bytes, dateTime } from "../../tools/support/format";
 import { guestArg } from "../../tools/support/guests";
 import { flag } from "../../tools/support/inventory";
 import { guestDisks } from "../guest-disks";
+import { guestPaths } from "../guest-paths";
 import {
   type GuestState,
   guestInspection,
@@ -76,10 +77,10 @@ async function jobsNaming(pve: ProxmoxClient, vmid: number): Promise<JobMentions
   const [backup, replication] = await Promise.all([
     pve
       .get<{ id: string; vmid?: string; all?: number | boolean; exclude?: string }[]>(
-        pvePath`/cluster/backup`,
+        guestPaths.backupJobs(),
       )
       .catch(() => undefined),
-    pve.get<{ id: string; guest: number }[]>(pvePath`/cluster/replication`).catch(() => undefined),
+    pve.get<{ id: string; guest: number }[]>(guestPaths.replicationJobs()).catch(() => undefined),
   ]);
   if (backup === undefined) out.unreadable.push("backup jobs");
   for (const job of backup ?? []) {
@@ -112,7 +113,7 @@ async function remainingBackups(pve: ProxmoxClient, state: GuestState) {
   for (const name of read) {
     const storage = parseStorageId(name);
     const list = await pve
-      .get<BackupVolume[]>(pvePath`/nodes/${state.guest.node}/storage/${storage}/content`, {
+      .get<BackupVolume[]>(guestPaths.storageContent(state.guest.node, storage), {
         content: "backup",
         vmid: state.guest.vmid,
       })
@@ -232,10 +233,7 @@ export const deleteOperation = defineOperation<DeleteArgs>({
     );
   },
   async send(pve, { args, guest }) {
-    const upid = await pve.delete<string>(
-      pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}`,
-      deleteParams(args),
-    );
+    const upid = await pve.delete<string>(guestPaths.guest(guest), deleteParams(args));
     return { upid };
   },
 });

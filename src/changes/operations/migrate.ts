@@ -1,10 +1,10 @@
 import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { PveParamValue } from "../../proxmox/encoding";
-import { pvePath } from "../../proxmox/identifiers";
 import { bytes } from "../../tools/support/format";
 import { guestArg } from "../../tools/support/guests";
 import { getResources } from "../../tools/support/inventory";
+import { guestPaths } from "../guest-paths";
 import {
   guestInspection,
   guestPreconditions,
@@ -65,12 +65,9 @@ export const migrateOperation = defineOperation<MigrateArgs>({
     }
     const target = onlineNode(state.resources, args.target);
     refuseLocked(state, "migrate it");
-    const check = await pve.get<PreCheck>(
-      pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}/migrate`,
-      {
-        target,
-      },
-    );
+    const check = await pve.get<PreCheck>(guestPaths.migrate(guest), {
+      target,
+    });
     const running = state.run !== "stopped";
     const allowed = check.allowed_nodes ?? check["allowed-nodes"];
     const notAllowed = check.not_allowed_nodes ?? check["not-allowed-nodes"] ?? {};
@@ -173,10 +170,7 @@ export const migrateOperation = defineOperation<MigrateArgs>({
       if (args.target_storage) params["target-storage"] = args.target_storage;
     }
     return {
-      upid: await pve.post<string>(
-        pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}/migrate`,
-        params,
-      ),
+      upid: await pve.post<string>(guestPaths.migrate(guest), params),
     };
   },
   // Only an HA-managed guest needs a look: its task only asked the HA manager to move it.

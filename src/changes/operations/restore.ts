@@ -2,17 +2,12 @@ import * as z from "zod";
 import { ToolError } from "../../mcp/tool";
 import type { PveParamValue } from "../../proxmox/encoding";
 import { ProxmoxError } from "../../proxmox/errors";
-import {
-  parseStorageId,
-  parseVmid,
-  parseVolumeId,
-  pvePath,
-  type VmId,
-} from "../../proxmox/identifiers";
+import { parseStorageId, parseVmid, parseVolumeId, type VmId } from "../../proxmox/identifiers";
 import { bytes, dateTime } from "../../tools/support/format";
 import { findGuest } from "../../tools/support/guests";
 import { flag, getResources, parseTags } from "../../tools/support/inventory";
 import { guestDisks } from "../guest-disks";
+import { guestPaths } from "../guest-paths";
 import { freeVmid, onlineNode, storageRoom } from "../new-guest";
 import { defineOperation } from "../operation";
 import { archiveInfo, storageNode } from "./backup";
@@ -107,9 +102,7 @@ export const restoreOperation = defineOperation<RestoreArgs>({
         );
       }
       node = guest.node;
-      const config = await pve.get<Record<string, unknown>>(
-        pvePath`/nodes/${guest.node}/${guest.type}/${guest.vmid}/config`,
-      );
+      const config = await pve.get<Record<string, unknown>>(guestPaths.config(guest));
       if (flag(config.protection)) {
         throw new ToolError(
           `Guest ${guest.vmid} is protected; Proxmox refuses to restore over it.`,
@@ -147,7 +140,7 @@ export const restoreOperation = defineOperation<RestoreArgs>({
       phase === "apply"
         ? ""
         : await pve
-            .get<string>(pvePath`/nodes/${node}/vzdump/extractconfig`, { volume })
+            .get<string>(guestPaths.extractConfig(node), { volume })
             .catch((error: unknown) => {
               if (
                 error instanceof ProxmoxError &&
@@ -220,10 +213,7 @@ export const restoreOperation = defineOperation<RestoreArgs>({
     };
   },
   async send(pve, { args, guest }) {
-    const path =
-      guest.type === "qemu"
-        ? pvePath`/nodes/${guest.node}/qemu`
-        : pvePath`/nodes/${guest.node}/lxc`;
+    const path = guestPaths.create(guest.node, guest.type);
     return { upid: await pve.post<string>(path, restoreParams(args, guest.vmid, guest.type)) };
   },
 });
