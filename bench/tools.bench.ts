@@ -326,7 +326,7 @@ describe("benchmarks", () => {
   it("4. catalog cost per role", async () => {
     const rows: (string | number)[][] = [];
     for (const role of ROLES) {
-      const { client } = await toolHarness({ role });
+      const { client } = await toolHarness({ role, changeTools: true });
       const listed = await client.listTools();
       const chars = JSON.stringify(listed).length;
       rows.push([role, listed.tools.length, chars, `~${thousands(Math.round(chars / 4))}`]);

@@ -5,8 +5,10 @@ import { DEMO_ADMIN_TOKEN_ID, DEMO_ADMIN_TOKEN_SECRET } from "../../simulator/sr
 import { PveSimulator, type PveSimulatorOptions } from "../../simulator/src/simulator";
 import type { GrantProps } from "../../src/auth/identity";
 import { type Role, scopesForRole } from "../../src/auth/scopes";
+import { OPEN_CHANGE_SETTINGS } from "../../src/changes/settings";
 import { createServer } from "../../src/mcp/server";
 import { DEFAULT_MAX_REQUESTS, ProxmoxClient, type PveFetcher } from "../../src/proxmox/client";
+import type { ChangeJournal } from "../../src/session/change-journal";
 import type { McpSession, SessionSummary, ToolCallRecord } from "../../src/session/mcp-session";
 import { TOOLS } from "../../src/tools";
 import { forgetGuestLocations } from "../../src/tools/support/guests";
@@ -63,6 +65,11 @@ export async function toolHarness(
     role?: Role;
     /** Upstream requests one call may make (default: the Worker's per-call budget). */
     maxRequests?: number;
+    /**
+     * List the plan and apply tools too, as a deployment with changes on does (default: off,
+     * read-only). Only for listing: applying needs the real objects of `changeHarness`.
+     */
+    changeTools?: boolean;
   } = {},
 ) {
   const sim = new PveSimulator({
@@ -107,6 +114,17 @@ export async function toolHarness(
       }),
       recentPlans: async () => [],
     } as unknown as DurableObjectStub<McpSession>,
+    ...(options.changeTools
+      ? {
+          changes: {
+            settings: OPEN_CHANGE_SETTINGS,
+            journal: {} as DurableObjectStub<ChangeJournal>,
+            sessionId: "harness",
+            publicOrigin: "https://mcp.test",
+            now: Date.now,
+          },
+        }
+      : {}),
   });
   const client = await connectClient(server);
 
