@@ -5,10 +5,11 @@ import { UNUSED_CLIENT_TTL_S } from "./auth/client-lifetime";
 import { checkRedirectUris, redirectRefusalMessage } from "./auth/redirect-policy";
 import { recheckAllowList } from "./auth/refresh-check";
 import { SCOPES } from "./auth/scopes";
-import { markTokenNotFound, withTokenRetry } from "./auth/token-retry";
+import { markTokenNotFound, tokenGrant, withTokenRetry } from "./auth/token-retry";
 import { type AppConfig, envForRequest, loadConfig } from "./config";
 import type { Env } from "./env";
 import { mcpApiHandler } from "./mcp/handler";
+import { sessionName, tokenDigest } from "./session/mcp-session";
 
 export { ChangeJournal } from "./session/change-journal";
 export { McpSession } from "./session/mcp-session";
@@ -67,6 +68,14 @@ export default {
     const oauth = providerFor(served);
     return withTokenRetry(request, (attempt) => oauth.fetch(attempt, served, ctx), {
       kv: served.OAUTH_KV,
+      workedBefore: async (token) => {
+        const grant = tokenGrant(token);
+        if (!grant) return false;
+        const session = served.SESSIONS.get(
+          served.SESSIONS.idFromName(sessionName(grant.userId, "", token)),
+        );
+        return session.tokenSeen(await tokenDigest(token));
+      },
     });
   },
 } satisfies ExportedHandler<Env>;

@@ -17,8 +17,10 @@
  *   and deletes it when the grant is revoked or expires, so a missing grant
  *   means the token can never become valid and its 401 is sent at once. A
  *   token whose grant exists may be one issued a moment ago elsewhere, or one
- *   that expired: the provider keeps no cheaper signal to tell them apart, so
- *   those wait once (an expired token costs its client one delay per hour).
+ *   that expired; the provider keeps nothing that tells them apart, but the
+ *   grant's session object notes each token its calls came with, and a token
+ *   that worked before has reached storage: its miss is an expiry, answered at
+ *   once. Only a token never seen working waits.
  */
 export const TOKEN_NOT_FOUND_MARK = "x-internal-token-not-found";
 export const TOKEN_RETRY_DELAY_MS = 600;
@@ -47,6 +49,12 @@ type Handle = (request: Request) => Promise<Response>;
 export interface RetryOptions {
   /** Where grants live (OAUTH_KV); without it no token is retried. */
   kv: KVNamespace | undefined;
+  /**
+   * Whether this token already worked for its grant (the grant's session object notes the
+   * tokens its calls came with). A token that did has reached storage, so a miss means it
+   * expired: answered at once rather than after the wait meant for brand-new tokens.
+   */
+  workedBefore?: (token: string) => Promise<boolean>;
   delayMs?: number;
   maxBodyBytes?: number;
 }
@@ -133,6 +141,9 @@ export async function withTokenRetry(
   if (!first.headers.has(TOKEN_NOT_FOUND_MARK)) return first;
   const grantExists = (await kv.get(`grant:${grant.userId}:${grant.grantId}`)) !== null;
   if (!grantExists) return unmark(first);
+  if (token !== undefined && (await options.workedBefore?.(token).catch(() => false))) {
+    return unmark(first);
+  }
   await new Promise((resolve) => setTimeout(resolve, options.delayMs ?? TOKEN_RETRY_DELAY_MS));
   return unmark(await handle(copy()));
 }

@@ -8,7 +8,7 @@ import type { AppConfig } from "../config";
 import type { Env } from "../env";
 import { isLoopbackHostname } from "../loopback";
 import { JOURNAL_NAME } from "../session/change-journal";
-import { sessionName } from "../session/mcp-session";
+import { sessionName, tokenDigest } from "../session/mcp-session";
 import { TOOLS } from "../tools";
 import { connectProxmox } from "../upstream/route";
 import { createServer, type ServerDeps } from "./server";
@@ -107,6 +107,7 @@ function serverFor(ctx: McpRequestContext, env: Env) {
     throw new Error("request reached the MCP handler without a recognised grant");
   }
   const scopes = ctx.authInfo.scopes;
+  const token = ctx.authInfo.token;
   const sessionId = env.SESSIONS.idFromName(
     sessionName(props.userId, props.clientId, ctx.authInfo.token),
   );
@@ -127,6 +128,8 @@ function serverFor(ctx: McpRequestContext, env: Env) {
       log,
     },
     log,
+    // Noted with each recorded call, so a later miss of this token is known to be an expiry.
+    tokenDigest: () => tokenDigest(token),
     ...deferFor(sessionId.toString()),
   });
 }

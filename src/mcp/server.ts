@@ -28,6 +28,8 @@ export interface ServerDeps {
   /** A fresh Proxmox client for one tool call. */
   connect(): ProxmoxClient;
   session: DurableObjectStub<McpSession>;
+  /** Digest of the request's access token, noted by the session object (see tokenDigest). */
+  tokenDigest?: () => Promise<string>;
   /** Plan and apply tools are registered only when this is present and changes are enabled. */
   changes?: ChangeRuntime;
   log?: (line: Record<string, unknown>) => void;
@@ -162,7 +164,9 @@ export async function callTool(
   });
   const record = (async () => {
     try {
+      const digest = await deps.tokenDigest?.();
       await deps.session.recordCall({
+        ...(digest ? { tokenDigest: digest } : {}),
         at: started,
         tool: tool.name,
         arguments: JSON.stringify(redactArguments(args ?? {})),

@@ -31,6 +31,11 @@ export type CallOutcome = "ok" | "error";
 export const MAX_RECORDS = 1000;
 
 export interface ToolCallRecord {
+  /**
+   * A digest of the access token the call came with (see tokenDigest): noted apart, never
+   * stored with the call, so a later miss of that token is known to be an expired one.
+   */
+  tokenDigest?: string;
   at: number;
   tool: string;
   /** JSON text of the arguments, already redacted by the caller (see redactArguments). */
@@ -73,6 +78,9 @@ export class McpSession extends DurableObject<Env> {
       duration_ms INTEGER NOT NULL
     )`);
     createPlanTable(this.sql);
+    this.sql.exec(
+      "CREATE TABLE IF NOT EXISTS tokens_seen (digest TEXT PRIMARY KEY, at INTEGER NOT NULL)",
+    );
     createSnapshotTable(this.sql);
   }
 
@@ -116,6 +124,7 @@ export class McpSession extends DurableObject<Env> {
   }
 
   recordCall(record: ToolCallRecord): void {
+    if (record.tokenDigest) this.noteToken(record.tokenDigest, record.at);
     this.sql.exec(
       "INSERT INTO tool_calls (at, tool, arguments, outcome, error, upstream_requests, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
       record.at,
@@ -131,6 +140,26 @@ export class McpSession extends DurableObject<Env> {
       "DELETE FROM tool_calls WHERE id <= (SELECT MAX(id) FROM tool_calls) - ?",
       MAX_RECORDS,
     );
+  }
+
+  /** Notes that a token worked here, keeping the newest few (a grant has one live token). */
+  private noteToken(digest: string, at: number): void {
+    this.sql.exec(
+      "INSERT INTO tokens_seen (digest, at) VALUES (?, ?) ON CONFLICT (digest) DO UPDATE SET at = excluded.at",
+      digest,
+      at,
+    );
+    this.sql.exec(
+      "DELETE FROM tokens_seen WHERE digest NOT IN (SELECT digest FROM tokens_seen ORDER BY at DESC LIMIT 20)",
+    );
+  }
+
+  /**
+   * Whether this token already worked for this grant. A token that did has reached storage,
+   * so when the provider no longer finds it, it expired or was revoked: no reason to wait.
+   */
+  tokenSeen(digest: string): boolean {
+    return this.sql.exec("SELECT 1 FROM tokens_seen WHERE digest = ?", digest).toArray().length > 0;
   }
 
   summary(limit = 20): SessionSummary {
@@ -177,6 +206,14 @@ export class McpSession extends DurableObject<Env> {
  * Tokens the provider issues read `<userId>:<grantId>:<secret>`; refreshes
  * keep the grant id, a new sign-in gets a new one (and a fresh history).
  */
+/** A short, one-way digest of an access token, as the session object notes it. */
+export async function tokenDigest(token: string): Promise<string> {
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  return Array.from(new Uint8Array(hash).slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join(
+    "",
+  );
+}
+
 export function sessionName(userId: string, clientId: string, accessToken?: string): string {
   const parts = accessToken?.split(":");
   const grantId = parts?.length === 3 && parts[0] === userId ? parts[1] : undefined;
