@@ -72,7 +72,11 @@ export interface ChangeOperation<A> {
   inspect(pve: ProxmoxClient, args: A, ctx: ToolContext, phase: Phase): Promise<Inspection<A>>;
   /** Sends the change, once. Never retried by the caller. */
   send(pve: ProxmoxClient, inspection: Inspection<A>, ctx: ToolContext): Promise<Sent>;
-  /** Optional check after a successful task, e.g. the guest really reached the state HA was asked for. */
+  /**
+   * Optional look after the change succeeded (its task ended OK, or Proxmox made it at once):
+   * e.g. whether an HA-managed guest really got where HA was asked to take it, or which
+   * configuration changes Proxmox left pending. Counted as follow-up, like task polls.
+   */
   settle?(pve: ProxmoxClient, inspection: Inspection<A>): Promise<Settled>;
 }
 
