@@ -1,5 +1,6 @@
 import { ToolError } from "../mcp/tool";
 import type { GuestType } from "../proxmox/identifiers";
+import { isNicKey } from "../tools/support/pve-config";
 
 /**
  * The configuration keys plan_configure may set, per guest type, with a check of each value.
@@ -53,7 +54,8 @@ const BY_TYPE: Record<GuestType, Record<string, Check>> = {
   lxc: { ...COMMON, hostname: dnsName, swap: int(0, 8_388_608) },
 };
 
-export const NIC_KEY = /^net([0-9]|[12][0-9]|3[01])$/;
+/** PVE allows net0 to net31. */
+const isNic = (key: string): boolean => isNicKey(key) && Number(key.slice(3)) <= 31;
 
 /** The keys listed for a type, for error messages and the tool description. */
 export function configurableKeys(type: GuestType): string[] {
@@ -67,7 +69,7 @@ export function pveValue(value: string | number | boolean): string {
 
 /** Refuses an unknown key or a malformed value, saying what would be right. */
 export function checkConfigValue(type: GuestType, key: string, value: string): void {
-  const check = NIC_KEY.test(key) ? nic : BY_TYPE[type][key];
+  const check = isNic(key) ? nic : BY_TYPE[type][key];
   if (!check) {
     throw new ToolError(
       `'${key.slice(0, 40)}' cannot be changed with plan_configure for a ${type === "qemu" ? "VM" : "container"}.`,
@@ -104,7 +106,7 @@ export function appliesNow(
       : hotplug === "1"
         ? ["network", "disk", "usb", "cpu", "memory"]
         : hotplug.split(",");
-  if (NIC_KEY.test(key)) return plugs.includes("network");
+  if (isNic(key)) return plugs.includes("network");
   if (key === "cores" || key === "sockets") return plugs.includes("cpu");
   if (key === "memory") return plugs.includes("memory");
   if (key === "balloon") return true;

@@ -1,31 +1,13 @@
-import { sizeBytes } from "./operations/configure";
+import type { GuestType } from "../proxmox/identifiers";
+import { type GuestDisk, isDiskKey, parseDisk } from "../tools/support/pve-config";
 
-/** A disk (or container volume) in a guest's configuration. */
-export interface GuestDisk {
-  key: string;
-  volume: string;
-  storage: string;
-  size: number | null;
-}
-
-const DISK_KEY = /^(scsi|virtio|sata|ide|efidisk|tpmstate|unused)\d+$|^rootfs$|^mp\d+$/;
-
-/** The disks a configuration holds, CD-ROMs and pass-through devices left out. */
-export function guestDisks(config: Record<string, unknown>): GuestDisk[] {
-  const disks: GuestDisk[] = [];
-  for (const [key, raw] of Object.entries(config)) {
-    if (!DISK_KEY.test(key) || typeof raw !== "string") continue;
-    if (/media=cdrom/.test(raw) || raw.startsWith("none") || raw.startsWith("/dev/")) continue;
-    const volume = raw.split(",")[0] ?? "";
-    const colon = volume.indexOf(":");
-    if (colon < 0) continue;
-    const size = /(?:^|,)size=([^,]+)/.exec(raw)?.[1];
-    disks.push({
-      key,
-      volume,
-      storage: volume.slice(0, colon),
-      size: size ? (sizeBytes(size) ?? null) : null,
-    });
-  }
-  return disks;
+/**
+ * The disks a change touches or copies: the config's disk keys as guest_config reads them,
+ * CD-ROMs and pass-through devices (no storage) left out.
+ */
+export function guestDisks(type: GuestType, config: Record<string, unknown>): GuestDisk[] {
+  return Object.entries(config)
+    .filter(([key, value]) => isDiskKey(type, key) && typeof value === "string")
+    .map(([key, value]) => parseDisk(type, key, value as string))
+    .filter((disk) => disk.media === "disk" && disk.storage !== null);
 }

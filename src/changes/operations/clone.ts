@@ -76,7 +76,7 @@ export const cloneOperation = defineOperation<CloneArgs>({
           : "Pass full: true for a full copy.",
       );
     }
-    const disks = guestDisks(state.config);
+    const disks = guestDisks(guest.type, state.config);
     const size = disks.reduce((sum, d) => sum + (d.size ?? 0), 0);
     const steps = [
       `POST /nodes/${guest.node}/${guest.type}/${guest.vmid}/clone (newid=${newid}${args.name ? `, ${guest.type === "qemu" ? "name" : "hostname"}=${args.name}` : ""}, full=${full ? 1 : 0}${targetNode !== guest.node ? `, target=${targetNode}` : ""}${args.storage ? `, storage=${args.storage}` : ""}${snapname ? `, snapname=${snapname}` : ""})`,

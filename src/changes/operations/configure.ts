@@ -5,7 +5,8 @@ import type { PveParamValue } from "../../proxmox/encoding";
 import { parseStorageId } from "../../proxmox/identifiers";
 import { bytes } from "../../tools/support/format";
 import { guestArg } from "../../tools/support/guests";
-import { appliesNow, checkConfigValue, NIC_KEY, pveValue } from "../config-keys";
+import { isDiskKey, isNicKey, parseDisk, sizeToBytes } from "../../tools/support/pve-config";
+import { appliesNow, checkConfigValue, pveValue } from "../config-keys";
 import { guestPaths } from "../guest-paths";
 import {
   type GuestState,
@@ -46,14 +47,6 @@ interface PendingEntry {
 }
 
 const GIB = 1024 ** 3;
-const UNITS: Record<string, number> = { K: 1024, M: 1024 ** 2, G: GIB, T: 1024 ** 4 };
-
-/** `32G`, `512M`, `1.5T` → bytes; undefined for anything else. */
-export function sizeBytes(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)([KMGT])?$/.exec(text.trim());
-  if (!m) return undefined;
-  return Math.round(Number(m[1]) * (m[2] ? (UNITS[m[2]] ?? 1) : 1));
-}
 
 /** The size Proxmox is sent: whole gibibytes when exact, else kibibytes. */
 function sizeParam(value: number): string {
@@ -154,7 +147,7 @@ async function inspectSet(
     throw new ToolError(`${targetLabel(guest)} already has these values.`, "Nothing to change.");
   }
   const losses = removed
-    .filter((key) => NIC_KEY.test(key))
+    .filter((key) => isNicKey(key))
     .map((key) => `network interface ${key} (${current.get(key)}), with its MAC address`);
   const params = setParams(args, state.digest);
   return {
@@ -201,27 +194,27 @@ async function inspectResize(
       'Pass e.g. disk "scsi0" and size "+10G" or "64G".',
     );
   }
-  if (
-    !value ||
-    !/^(scsi|virtio|sata|ide|efidisk|tpmstate)\d+$|^rootfs$|^mp\d+$/.test(disk) ||
-    /media=cdrom/.test(value)
-  ) {
+  const parsed =
+    value !== undefined && isDiskKey(guest.type, disk)
+      ? parseDisk(guest.type, disk, value)
+      : undefined;
+  if (parsed?.media !== "disk" || disk.startsWith("unused")) {
     throw new ToolError(
       `${targetLabel(guest)} has no disk '${disk}'.`,
       "guest_config lists its disks.",
     );
   }
   refuseLocked(state, "resize a disk");
-  const current = sizeBytes(/(?:^|,)size=([^,]+)/.exec(value)?.[1] ?? "");
-  if (current === undefined) {
+  const current = parsed.size;
+  if (current === null) {
     throw new ToolError(
       `The size of ${disk} is not recorded in the configuration.`,
       "Run 'qm rescan' on the node, then plan again.",
     );
   }
   const relative = args.size.startsWith("+");
-  const amount = sizeBytes(relative ? args.size.slice(1) : args.size);
-  if (amount === undefined) {
+  const amount = sizeToBytes((relative ? args.size.slice(1) : args.size).trim());
+  if (amount === null) {
     throw new ToolError(
       `size '${args.size.slice(0, 20)}' is not a size.`,
       'Use e.g. "64G" (absolute) or "+10G" (growth); units K, M, G, T.',
@@ -234,7 +227,7 @@ async function inspectResize(
       "Pass a larger size, or a growth such as +10G.",
     );
   }
-  const storage = parseStorageId(value.split(",")[0]?.split(":")[0]);
+  const storage = parseStorageId(parsed.storage);
   // Free space informs the plan; at apply Proxmox refuses a disk that does not fit.
   const status =
     phase === "plan"

@@ -131,7 +131,7 @@ function describe(
 ): PlanBody {
   const { guest } = state;
   const label = targetLabel(guest);
-  const disks = guestDisks(state.config);
+  const disks = guestDisks(state.guest.type, state.config);
   const params = deleteParams(args);
   const losses = [
     `${label}: its configuration${state.config.description ? " and notes" : ""}`,

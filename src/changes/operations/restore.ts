@@ -118,7 +118,7 @@ export const restoreOperation = defineOperation<RestoreArgs>({
       vmid = guest.vmid;
       losses = [
         `the current ${guest.type === "qemu" ? "VM" : "container"} ${guest.vmid}${guest.name ? ` (${guest.name})` : ""}: its configuration and disks (${
-          guestDisks(config)
+          guestDisks(guest.type, config)
             .map((d) => `${d.key} ${d.volume}${d.size ? ` ${bytes(d.size)}` : ""}`)
             .join(", ") || "none"
         }) are replaced by the backup's`,
@@ -154,7 +154,7 @@ export const restoreOperation = defineOperation<RestoreArgs>({
               throw error;
             });
     const config = configLines(text);
-    const disks = guestDisks(config);
+    const disks = guestDisks(info.type, config);
     const size = disks.reduce((sum, d) => sum + (d.size ?? 0), 0);
     if (args.storage && phase === "plan") {
       const room = await storageRoom(pve, node, args.storage);
