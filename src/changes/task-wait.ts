@@ -1,8 +1,8 @@
 import type { ToolContext } from "../mcp/tool";
 import { parseNodeName, parseUpid } from "../proxmox/identifiers";
 import type { GuestRef } from "../tools/support/guests";
-import { readTaskStatus, type TaskListEntry } from "../tools/support/tasks";
-import { pollInterval } from "../tools/tasks/task-status";
+import { pollInterval, sleep } from "../tools/support/polling";
+import { readTaskStatus, type TaskListEntry, taskUser } from "../tools/support/tasks";
 import { guestPaths } from "./guest-paths";
 
 /** The longest an apply call waits for its task before answering "still running". */
@@ -13,10 +13,6 @@ export interface TaskEnd {
   ok: boolean;
   exitstatus: string;
   waited: number;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 /**
@@ -68,6 +64,6 @@ export async function findSentTask(
     { retry: false },
   );
   const me = ctx.pve.authId;
-  const mine = tasks.filter((t) => (t.tokenid ? `${t.user}!${t.tokenid}` : t.user) === me);
+  const mine = tasks.filter((t) => taskUser(t) === me);
   return mine.sort((a, b) => b.starttime - a.starttime)[0]?.upid;
 }

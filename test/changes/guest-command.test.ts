@@ -112,3 +112,30 @@ describe("plan_guest_command", () => {
     expect(commandAllowed(["uptime"], ["uptime", ";", "reboot"])).toBe(false);
   });
 });
+
+describe("a guest command whose status cannot be read", () => {
+  it("is reported as started and still running, never as refused or sent twice", async () => {
+    const h = await changeHarness({
+      wrap: (sim) => ({
+        async fetch(request) {
+          if (new URL(request.url).pathname.endsWith("/agent/exec-status")) {
+            throw new TypeError("Network connection lost.");
+          }
+          return sim.fetch(request);
+        },
+      }),
+    });
+    const admin = await h.connect();
+    const plan = (await admin.call<Plan>("plan_guest_command", { guest: 100, command: ["uptime"] }))
+      .data;
+    const applied = await admin.call<Applied & { state: string }>("apply_destructive_change", {
+      plan_id: plan.plan_id,
+      effect: plan.effect,
+    });
+    expect(applied.result.isError, applied.text).toBeFalsy();
+    expect(applied.data.outcome).toBe("running");
+    expect(applied.data.state).toMatch(/started as pid \d+; its status could not be read/);
+    expect(h.sim.stats().byEndpoint["POST /nodes/{node}/qemu/{vmid}/agent/exec"]).toBe(1);
+    expect((await admin.session.plan(plan.plan_id))?.state).toBe("applied");
+  });
+});

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEMO_ADMIN_AUTHORIZATION } from "../../simulator/src/demo-credentials";
-import { pollInterval } from "../../src/tools/tasks/task-status";
+import { pollInterval } from "../../src/tools/support/polling";
 import { toolHarness } from "../support/tool-harness";
 
 interface Waited {

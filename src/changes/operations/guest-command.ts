@@ -4,7 +4,7 @@ import type { ProxmoxClient } from "../../proxmox/client";
 import type { PveParamValue } from "../../proxmox/encoding";
 import { ProxmoxError } from "../../proxmox/errors";
 import { guestArg } from "../../tools/support/guests";
-import { pollInterval } from "../../tools/tasks/task-status";
+import { pollInterval, sleep } from "../../tools/support/polling";
 import { guestPaths } from "../guest-paths";
 import {
   type GuestState,
@@ -183,10 +183,6 @@ function cut(text: string | undefined): [string, boolean] {
     : [value, false];
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
-
 /** Runs one command in a VM through the QEMU guest agent (admin, and only where enabled). */
 export const guestCommandOperation = defineOperation<GuestCommandArgs>({
   name: "guest_command",
@@ -214,12 +210,19 @@ export const guestCommandOperation = defineOperation<GuestCommandArgs>({
     // exec-status forgets a finished process once it has been read: this first complete answer
     // is the only one, so it is returned (and recorded) as is.
     let status: ExecStatus = { exited: 0 };
+    let lostSight = "";
     while (Date.now() < deadline && pve.requestsLeft > 1) {
-      status = await pve.get<ExecStatus>(
-        guestPaths.agentExecStatus(guest),
-        { pid },
-        { retry: false },
-      );
+      try {
+        status = await pve.get<ExecStatus>(
+          guestPaths.agentExecStatus(guest),
+          { pid },
+          { retry: false },
+        );
+      } catch (error) {
+        // The command was started: failing to read its status is not a failure to run it.
+        lostSight = error instanceof Error ? error.message.slice(0, 200) : String(error);
+        break;
+      }
       if (status.exited === 1 || status.exited === true) break;
       const elapsed = Math.round((Date.now() - started) / 1000);
       await ctx.progress?.(
@@ -243,7 +246,9 @@ export const guestCommandOperation = defineOperation<GuestCommandArgs>({
     };
     if (!exited) {
       return {
-        done: `still running after ${args.wait_seconds} s (pid ${pid})`,
+        done: lostSight
+          ? `started as pid ${pid}; its status could not be read: ${lostSight}`
+          : `still running after ${args.wait_seconds} s (pid ${pid})`,
         running: true,
         output,
       };
