@@ -90,13 +90,14 @@ export function claimPlan(sql: SqlStorage, request: ClaimRequest): ClaimResult {
   if (!plan) return { ok: false, refusal: "unknown" };
   if (plan.userId !== request.userId) return { ok: false, refusal: "other_user" };
   if (plan.state === "planned" && request.now >= plan.expiresAt) {
-    updatePlan(
+    // The expired plan as now stored, so the caller's journal copy says expired too.
+    const expired = updatePlan(
       sql,
       plan,
       { state: "expired", result: "expired before it was applied" },
       request.now,
     );
-    return { ok: false, refusal: "expired", plan };
+    return { ok: false, refusal: "expired", plan: expired };
   }
   if (plan.state === "expired") return { ok: false, refusal: "expired", plan };
   if (plan.state !== "planned") return { ok: false, refusal: "consumed", plan };

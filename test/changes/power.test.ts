@@ -150,6 +150,7 @@ describe("plan_power and the apply tools", () => {
     expect(late.text).toMatch(/expired; nothing was changed/);
     expect(await runState(h.pve, "pve1", 101)).toBe("running");
     expect((await alice.session.plan(plan.plan_id))?.state).toBe("expired");
+    expect((await h.journal.entry(plan.plan_id))?.state).toBe("expired");
   });
 
   it("refuses on drift, names what changed and offers a fresh plan", async () => {

@@ -5,7 +5,7 @@ import { ProxmoxError } from "../../proxmox/errors";
 import { parseStorageId, parseVmid, parseVolumeId, type VmId } from "../../proxmox/identifiers";
 import { bytes, dateTime } from "../../tools/support/format";
 import { findGuest } from "../../tools/support/guests";
-import { flag, getResources, parseTags } from "../../tools/support/inventory";
+import { type ClusterResource, flag, getResources, parseTags } from "../../tools/support/inventory";
 import { guestDisks } from "../guest-disks";
 import { guestPaths } from "../guest-paths";
 import { freeVmid, onlineNode, storageRoom } from "../new-guest";
@@ -167,7 +167,10 @@ export const restoreOperation = defineOperation<RestoreArgs>({
     }
     const kind = info.type === "qemu" ? "VM" : "CT";
     const name = config.name ?? config.hostname ?? "";
-    const owner = resources.find((r) => r.vmid === vmid);
+    // The guest a restore replaces (none for a new VMID): its tags and pool face the allow-lists.
+    const owner = resources.find((r) => r.vmid === vmid) as
+      | (ClusterResource & { pool?: string })
+      | undefined;
     const p = restoreParams(args, vmid, info.type);
     return {
       args: { ...args, backup: volume, vmid, node },
@@ -180,6 +183,7 @@ export const restoreOperation = defineOperation<RestoreArgs>({
         template: false,
       },
       tags: parseTags(owner?.tags),
+      ...(owner?.pool ? { pool: owner.pool } : {}),
       body: {
         effect: args.overwrite
           ? `Replace ${kind} ${vmid} with the backup of ${dateTime(info.ctime)}`
