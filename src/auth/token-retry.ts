@@ -141,7 +141,7 @@ export async function withTokenRetry(
   if (!first.headers.has(TOKEN_NOT_FOUND_MARK)) return first;
   const grantExists = (await kv.get(`grant:${grant.userId}:${grant.grantId}`)) !== null;
   if (!grantExists) return unmark(first);
-  if (token !== undefined && (await options.workedBefore?.(token).catch(() => false))) {
+  if (token && (await options.workedBefore?.(token).catch(() => false))) {
     return unmark(first);
   }
   await new Promise((resolve) => setTimeout(resolve, options.delayMs ?? TOKEN_RETRY_DELAY_MS));

@@ -34,7 +34,13 @@ export function mcpApiHandler(config: AppConfig): ExportedHandler<Env> & {
   const originHostnames = config.isLoopback
     ? [...config.allowedOriginHostnames, ...LOOPBACK_HOSTNAMES]
     : config.allowedOriginHostnames;
-  const handler = createMcpHandler((ctx) => serverFor(ctx, workerEnv), {
+  // The environment is fixed for the life of an isolate: the change switches are read once.
+  let settings: ChangeSettings | undefined;
+  const settingsOnce = (): ChangeSettings => {
+    settings ??= changeSettings(workerEnv);
+    return settings;
+  };
+  const handler = createMcpHandler((ctx) => serverFor(ctx, workerEnv, config, settingsOnce()), {
     route: "/mcp",
     allowedHostnames: hostnames.filter((h, i, all) => all.indexOf(h) === i),
     allowedOriginHostnames: originHostnames.filter(
@@ -81,25 +87,20 @@ function deferFor(sessionKey: string): Pick<ServerDeps, "defer" | "settled"> {
   };
 }
 
-let settingsWarned = false;
-
 /**
  * The change switches; a malformed setting turns changes off (read-only mode) and says why in
- * the log once per instance, rather than allowing more than the admin meant.
+ * the log, rather than allowing more than the admin meant.
  */
 function changeSettings(env: Env): ChangeSettings {
   try {
     return loadChangeSettings(env);
   } catch (error) {
-    if (!settingsWarned) {
-      settingsWarned = true;
-      log({ event: "config_warning", warning: `changes are off: ${(error as Error).message}` });
-    }
+    log({ event: "config_warning", warning: `changes are off: ${(error as Error).message}` });
     return { ...loadChangeSettings({}), enabled: false };
   }
 }
 
-function serverFor(ctx: McpRequestContext, env: Env) {
+function serverFor(ctx: McpRequestContext, env: Env, config: AppConfig, settings: ChangeSettings) {
   const props = ctx.authInfo?.extra?.props;
   if (!ctx.authInfo || !isGrantProps(props)) {
     // OAuthProvider only lets authenticated requests through; a grant without
@@ -108,11 +109,10 @@ function serverFor(ctx: McpRequestContext, env: Env) {
   }
   const scopes = ctx.authInfo.scopes;
   const token = ctx.authInfo.token;
-  const sessionId = env.SESSIONS.idFromName(
-    sessionName(props.userId, props.clientId, ctx.authInfo.token),
-  );
+  const sessionId = env.SESSIONS.idFromName(sessionName(props.userId, props.clientId, token));
   const session = env.SESSIONS.get(sessionId);
-  const settings = changeSettings(env);
+  // Once per request, however many calls it carries.
+  let digest: Promise<string> | undefined;
   return createServer({
     identity: props,
     scopes,
@@ -123,13 +123,16 @@ function serverFor(ctx: McpRequestContext, env: Env) {
       settings,
       journal: env.CHANGE_JOURNAL.get(env.CHANGE_JOURNAL.idFromName(JOURNAL_NAME)),
       sessionId: sessionId.toString(),
-      publicOrigin: env.PUBLIC_ORIGIN.replace(/\/+$/, ""),
+      publicOrigin: config.publicOrigin,
       now: Date.now,
       log,
     },
     log,
     // Noted with each recorded call, so a later miss of this token is known to be an expiry.
-    tokenDigest: () => tokenDigest(token),
+    tokenDigest: () => {
+      digest ??= tokenDigest(token);
+      return digest;
+    },
     ...deferFor(sessionId.toString()),
   });
 }

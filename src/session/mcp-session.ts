@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { tokenGrant } from "../auth/token-retry";
 import type { StoredPlan } from "../changes/plan";
 import type { Env } from "../env";
 import {
@@ -144,11 +145,13 @@ export class McpSession extends DurableObject<Env> {
 
   /** Notes that a token worked here, keeping the newest few (a grant has one live token). */
   private noteToken(digest: string, at: number): void {
-    this.sql.exec(
-      "INSERT INTO tokens_seen (digest, at) VALUES (?, ?) ON CONFLICT (digest) DO UPDATE SET at = excluded.at",
+    // Most calls come with a token already noted: then nothing is written.
+    const added = this.sql.exec(
+      "INSERT INTO tokens_seen (digest, at) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING",
       digest,
       at,
-    );
+    ).rowsWritten;
+    if (added === 0) return;
     this.sql.exec(
       "DELETE FROM tokens_seen WHERE digest NOT IN (SELECT digest FROM tokens_seen ORDER BY at DESC LIMIT 20)",
     );
@@ -200,12 +203,6 @@ export class McpSession extends DurableObject<Env> {
   }
 }
 
-/**
- * One session object per OAuth grant: one user in one connected client,
- * from sign-in until the grant is revoked or replaced by a new sign-in.
- * Tokens the provider issues read `<userId>:<grantId>:<secret>`; refreshes
- * keep the grant id, a new sign-in gets a new one (and a fresh history).
- */
 /** A short, one-way digest of an access token, as the session object notes it. */
 export async function tokenDigest(token: string): Promise<string> {
   const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
@@ -214,8 +211,15 @@ export async function tokenDigest(token: string): Promise<string> {
   );
 }
 
+/**
+ * One session object per OAuth grant: one user in one connected client,
+ * from sign-in until the grant is revoked or replaced by a new sign-in.
+ * Tokens the provider issues read `<userId>:<grantId>:<secret>`; refreshes
+ * keep the grant id, a new sign-in gets a new one (and a fresh history).
+ */
 export function sessionName(userId: string, clientId: string, accessToken?: string): string {
-  const parts = accessToken?.split(":");
-  const grantId = parts?.length === 3 && parts[0] === userId ? parts[1] : undefined;
-  return grantId ? `${userId}\ngrant:${grantId}` : `${userId}\nclient:${clientId}`;
+  const grant = accessToken === undefined ? undefined : tokenGrant(accessToken);
+  return grant && grant.userId === userId
+    ? `${userId}\ngrant:${grant.grantId}`
+    : `${userId}\nclient:${clientId}`;
 }
