@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { BulkOptions } from "../../simulator/src/model/bulk";
 import { argumentKey } from "../../src/tools/support/snapshots";
@@ -157,9 +158,12 @@ describe("paging from a snapshot", () => {
     const { result, text } = await call<Paged>("list_guests", {});
     expect(result.structuredContent).toMatchObject({ nextStart: null, snapshot: null });
     expect(text).not.toContain("snapshot");
-    expect(
-      await snapshots.snapshot({ id: "x", tool: "list_guests", key: "{}" }, Date.now()),
-    ).toEqual({ found: false, reason: "expired" });
+    const stored = await runInDurableObject(
+      snapshots,
+      (_instance, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM page_snapshots").one().n,
+    );
+    expect(stored).toBe(0);
   });
 
   it("list_templates: the kinds the first read covered page from it, others read afresh", async () => {
