@@ -101,8 +101,9 @@ describe("what strangers learn from errors", () => {
     expect(forAdmin).toMatchObject({ ok: false, proxmox: "auth_failed" });
 
     const operator = new Browser(refused);
-    const begin = await operator.open(`${OIDC_ORIGIN}/admin/grants`);
-    await operator.open(idp.authorize(location(begin), OPERATOR));
+    // Signed in through a change page (which admits anyone on the allow-list), not as an admin.
+    const begin = await operator.open(`${OIDC_ORIGIN}/changes/plan_${"a".repeat(24)}`);
+    expect((await operator.open(idp.authorize(location(begin), OPERATOR))).status).toBe(303);
     const forOperator = await (await operator.open(`${OIDC_ORIGIN}/healthz`)).json();
     expect(forOperator).toMatchObject({ ok: false, proxmox: "unavailable" });
   });
