@@ -238,12 +238,19 @@ describe("shared storage read through another node", () => {
     );
     const shared = before.result.structuredContent.backups.find((b) => b.storage === "nas-nfs");
     expect(shared).toBeDefined();
-    injectFaults(sim, (path) =>
-      path.startsWith("/nodes/pve1/storage/nas-nfs/") ? status596() : undefined,
-    );
-    const { result } = await call<{ backups: { storage: string }[]; skipped: unknown[] }>(
-      "list_backups",
-    );
+    let faulted = 0;
+    injectFaults(sim, (path) => {
+      if (!path.startsWith("/nodes/pve1/storage/nas-nfs/")) return undefined;
+      faulted++;
+      return status596();
+    });
+    const { result, endpoints } = await call<{
+      backups: { storage: string }[];
+      skipped: unknown[];
+    }>("list_backups");
+    // The failing node was really tried, and another one answered for the shared storage.
+    expect(faulted).toBeGreaterThan(0);
+    expect(endpoints["GET /nodes/{node}/storage/{storage}/content"]).toBeGreaterThan(faulted);
     expect(result.structuredContent.skipped).toEqual(before.result.structuredContent.skipped);
     expect(result.structuredContent.backups).toEqual(before.result.structuredContent.backups);
   });
