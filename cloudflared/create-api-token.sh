@@ -61,12 +61,12 @@ done
 # PVE 9 privilege names (checked against the API schema's permission checks).
 viewer_privs="Sys.Audit,VM.Audit,VM.GuestAgent.Audit,Datastore.Audit,Pool.Audit,SDN.Audit,Mapping.Audit"
 # VM.Snapshot covers taking, deleting and rolling back snapshots; VM.Backup with
-# Datastore.AllocateSpace on the target storage runs vzdump; VM.GuestAgent.Unrestricted
-# is what agent/exec requires.
-operator_privs="$viewer_privs,VM.PowerMgmt,VM.Snapshot,VM.Snapshot.Rollback,VM.Backup,Datastore.AllocateSpace,VM.GuestAgent.FileRead,VM.GuestAgent.FileWrite,VM.GuestAgent.FileSystemMgmt,VM.GuestAgent.Unrestricted"
+# Datastore.AllocateSpace on the target storage runs vzdump.
+operator_privs="$viewer_privs,VM.PowerMgmt,VM.Snapshot,VM.Snapshot.Rollback,VM.Backup,Datastore.AllocateSpace,VM.GuestAgent.FileRead,VM.GuestAgent.FileWrite,VM.GuestAgent.FileSystemMgmt"
 # Deliberately absent: Sys.Modify and Datastore.Allocate (host and storage configuration),
 # Permissions.Modify, User.Modify, Realm.*, VM.Console.
-admin_privs="$operator_privs,VM.Allocate,VM.Clone,VM.Migrate,VM.Config.CDROM,VM.Config.CPU,VM.Config.Cloudinit,VM.Config.Disk,VM.Config.HWType,VM.Config.Memory,VM.Config.Network,VM.Config.Options,SDN.Use"
+# VM.GuestAgent.Unrestricted is what agent/exec requires: guest commands are for admins.
+admin_privs="$operator_privs,VM.GuestAgent.Unrestricted,VM.Allocate,VM.Clone,VM.Migrate,VM.Config.CDROM,VM.Config.CPU,VM.Config.Cloudinit,VM.Config.Disk,VM.Config.HWType,VM.Config.Memory,VM.Config.Network,VM.Config.Options,SDN.Use"
 
 case "$role" in
   viewer) role_id="MCPViewer"; privs="$viewer_privs" ;;

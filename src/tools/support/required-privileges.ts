@@ -27,11 +27,11 @@ const OPERATOR: readonly RequiredPrivilege[] = [
   { privilege: "VM.Snapshot", path: "/vms", why: "taking and deleting snapshots" },
   { privilege: "VM.Backup", path: "/vms", why: "backups" },
   { privilege: "Datastore.AllocateSpace", path: "/storage", why: "writing backups" },
-  { privilege: "VM.GuestAgent.Unrestricted", path: "/vms", why: "running commands in guests" },
   { privilege: "VM.Snapshot.Rollback", path: "/vms", why: "rolling back snapshots" },
 ];
 
 const ADMIN: readonly RequiredPrivilege[] = [
+  { privilege: "VM.GuestAgent.Unrestricted", path: "/vms", why: "running commands in guests" },
   { privilege: "VM.Allocate", path: "/vms", why: "creating, restoring and deleting guests" },
   { privilege: "VM.Clone", path: "/vms", why: "cloning" },
   { privilege: "VM.Migrate", path: "/vms", why: "migration" },
