@@ -1,4 +1,4 @@
-import { allows, type Scope } from "../auth/scopes";
+import { allows, roleFromScopes, type Scope } from "../auth/scopes";
 import { type ToolContext, ToolError } from "../mcp/tool";
 import { ProxmoxError } from "../proxmox/errors";
 import type { ClaimRefusal } from "../session/plans";
@@ -32,14 +32,10 @@ export interface PlanAnswer {
   next: string;
 }
 
-function roleOfScope(scope: Scope): string {
-  return scope === "pve:admin" ? "admin" : scope === "pve:operate" ? "operator" : "viewer";
-}
-
 function requireScope(ctx: ToolContext, scope: Scope): void {
   if (!allows(ctx.scopes, scope)) {
     throw new ToolError(
-      `This change needs the ${roleOfScope(scope)} role; this connection has less.`,
+      `This change needs the ${roleFromScopes([scope])} role; this connection has less.`,
       "Ask an admin of this server to add you to the right allow-list, then connect again.",
     );
   }
@@ -256,9 +252,10 @@ export async function applyChange(
       "Make a new plan.",
     );
   }
+  const args = operation.args.parse(JSON.parse(plan.args));
   try {
     // The role may have been lowered since the plan (the allow-list is re-checked on refresh).
-    requireScope(ctx, operation.scope(operation.args.parse(JSON.parse(plan.args))));
+    requireScope(ctx, operation.scope(args));
   } catch (error) {
     await finish(ctx, plan, "refused", "the connection's role no longer allows it");
     throw error;
@@ -267,12 +264,7 @@ export async function applyChange(
   // The state may have moved since the plan: read it again and refuse on any difference.
   let inspection: Inspection<unknown>;
   try {
-    inspection = await operation.inspect(
-      ctx.pve,
-      operation.args.parse(JSON.parse(plan.args)),
-      ctx,
-      "apply",
-    );
+    inspection = await operation.inspect(ctx.pve, args, ctx, "apply");
     checkAllowLists(changes.settings, inspection);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);

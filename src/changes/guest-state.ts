@@ -1,6 +1,6 @@
 import { ToolError } from "../mcp/tool";
 import type { ProxmoxClient } from "../proxmox/client";
-import { findGuest, type GuestRef } from "../tools/support/guests";
+import { findGuest, type GuestRef, guestLabel } from "../tools/support/guests";
 import { type ClusterResource, getResources, parseTags } from "../tools/support/inventory";
 import { guestPaths } from "./guest-paths";
 import type { Inspection } from "./operation";
@@ -87,8 +87,13 @@ export async function readGuestState(
 }
 
 /** "VM 100 (web-01) on pve1". */
-export function targetLabel(guest: Pick<GuestRef, "vmid" | "type" | "name" | "node">): string {
-  return `${guest.type === "qemu" ? "VM" : "CT"} ${guest.vmid}${guest.name ? ` (${guest.name})` : ""} on ${guest.node}`;
+export function targetLabel(guest: {
+  vmid: number;
+  type: GuestRef["type"];
+  name: string;
+  node: string;
+}): string {
+  return `${guestLabel(guest)} on ${guest.node}`;
 }
 
 /** The run state of a guest as plans show it, for `PlanBody.target`. */

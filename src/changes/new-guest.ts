@@ -10,6 +10,8 @@ import {
 } from "../proxmox/identifiers";
 import { bytes } from "../tools/support/format";
 import type { ClusterResource } from "../tools/support/inventory";
+import { unknownNodeError } from "../tools/support/nodes";
+import { contentTypes } from "../tools/support/storages";
 import { guestPaths } from "./guest-paths";
 
 /**
@@ -42,12 +44,11 @@ export async function freeVmid(pve: ProxmoxClient, wanted?: number): Promise<VmI
 export function onlineNode(resources: readonly ClusterResource[], name: string): NodeName {
   const nodes = resources.filter((r) => r.type === "node");
   const node = nodes.find((r) => r.node === name);
-  if (!node) {
-    throw new ToolError(
-      `Node '${name.slice(0, 63)}' is not in this cluster. Nodes: ${nodes.map((n) => n.node).join(", ")}.`,
-      "Pass one of the listed node names (case-sensitive).",
+  if (!node)
+    throw unknownNodeError(
+      name.slice(0, 63),
+      nodes.map((n) => n.node ?? ""),
     );
-  }
   if (node.status !== "online") {
     throw new ToolError(`Node ${name} is offline.`, "Choose an online node (cluster_overview).");
   }
@@ -91,7 +92,7 @@ export async function storageRoom(
   return {
     storage,
     avail: typeof status.avail === "number" ? status.avail : null,
-    content: (status.content ?? "").split(",").filter(Boolean),
+    content: contentTypes(status.content),
     shared: status.shared === 1 || status.shared === true,
   };
 }

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { targetLabel } from "../changes/guest-state";
 import type { StoredPlan } from "../changes/plan";
 import type { Env } from "../env";
 
@@ -80,7 +81,7 @@ export class ChangeJournal extends DurableObject<Env> {
       plan.operation,
       plan.effect,
       plan.risk,
-      `${t.type === "qemu" ? "VM" : "CT"} ${t.vmid}${t.name ? ` (${t.name})` : ""} on ${t.node}`,
+      targetLabel(t),
       plan.state,
       plan.approval,
       plan.approvedBy ?? null,
@@ -99,7 +100,7 @@ export class ChangeJournal extends DurableObject<Env> {
     return this.rows("WHERE plan_id = ?", planId)[0];
   }
 
-  /** Changes newest first; `appliedOnly` leaves out plans nobody applied. */
+  /** Changes newest first, paged. */
   list(limit = 100, offset = 0): JournalEntry[] {
     return this.rows(
       "ORDER BY created_at DESC LIMIT ? OFFSET ?",

@@ -13,8 +13,9 @@ import {
   type VolumeId,
 } from "../../proxmox/identifiers";
 import { bytes, dateTime } from "../../tools/support/format";
-import { findGuest, type GuestRef, guestArg } from "../../tools/support/guests";
+import { findGuest, type GuestRef, guestArg, guestLabel } from "../../tools/support/guests";
 import { type ClusterResource, flag, getResources, parseTags } from "../../tools/support/inventory";
+import { contentTypes } from "../../tools/support/storages";
 import { guestPaths } from "../guest-paths";
 import {
   type GuestState,
@@ -128,14 +129,14 @@ async function inspectCreate(
   const config = storages.find((s) => s.storage === storage);
   if (!config) {
     const backupStorages = storages
-      .filter((s) => (s.content ?? "").split(",").includes("backup"))
+      .filter((s) => contentTypes(s.content).includes("backup"))
       .map((s) => s.storage);
     throw new ToolError(
       `There is no storage '${storage}'.`,
       `Storages that accept backups: ${backupStorages.join(", ") || "none"}.`,
     );
   }
-  if (!(config.content ?? "").split(",").includes("backup")) {
+  if (!contentTypes(config.content).includes("backup")) {
     throw new ToolError(
       `Storage '${storage}' does not hold backups (content: ${config.content || "none"}).`,
       "Choose a storage whose content includes backup (list_backups lists them).",
@@ -403,7 +404,7 @@ function refuseVolume(facts: VolumeFacts, args: BackupArgs): void {
 
 function describeVolume(facts: VolumeFacts, args: BackupArgs): PlanBody {
   const { volume, node, storage, attributes, guest } = facts;
-  const of = `${guest.type === "qemu" ? "VM" : "CT"} ${guest.vmid}${guest.name ? ` (${guest.name})` : ""}`;
+  const of = guestLabel(guest);
   const when = facts.ctime ? dateTime(facts.ctime) : "unknown time";
   const size = typeof attributes.size === "number" ? bytes(attributes.size) : "unknown size";
   const path = guestPaths.volume(node, storage, volume);

@@ -342,7 +342,6 @@ export const configureOperation = defineOperation<ConfigureArgs & { resizeTo?: s
   },
   async send(pve, { args, guest, body }) {
     const digest = body.preconditions.digest ?? "";
-    const _base = { node: guest.node, type: guest.type, vmid: guest.vmid };
     if (args.action === "resize") {
       const answer = await pve.put<string | null>(guestPaths.resize(guest), {
         disk: args.disk ?? "",

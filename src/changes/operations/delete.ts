@@ -5,6 +5,7 @@ import { parseStorageId } from "../../proxmox/identifiers";
 import { bytes, dateTime } from "../../tools/support/format";
 import { guestArg } from "../../tools/support/guests";
 import { flag } from "../../tools/support/inventory";
+import { contentTypes } from "../../tools/support/storages";
 import { guestDisks } from "../guest-disks";
 import { guestPaths } from "../guest-paths";
 import {
@@ -104,7 +105,7 @@ async function remainingBackups(pve: ProxmoxClient, state: GuestState) {
         r.type === "storage" &&
         r.node === state.guest.node &&
         r.status === "available" &&
-        (r.content ?? "").split(",").includes("backup"),
+        contentTypes(r.content).includes("backup"),
     )
     .sort((a, b) => Number(flag(b.shared)) - Number(flag(a.shared)))
     .map((r) => r.storage ?? "");

@@ -4,7 +4,7 @@ import type { PveParamValue } from "../../proxmox/encoding";
 import { ProxmoxError } from "../../proxmox/errors";
 import { parseStorageId, parseVmid, parseVolumeId, type VmId } from "../../proxmox/identifiers";
 import { bytes, dateTime } from "../../tools/support/format";
-import { findGuest } from "../../tools/support/guests";
+import { findGuest, guestLabel } from "../../tools/support/guests";
 import { type ClusterResource, flag, getResources, parseTags } from "../../tools/support/inventory";
 import { guestDisks } from "../guest-disks";
 import { guestPaths } from "../guest-paths";
@@ -78,7 +78,7 @@ export const restoreOperation = defineOperation<RestoreArgs>({
         : resources.find((r) => r.vmid === args.vmid && (r.type === "qemu" || r.type === "lxc"));
     if (existing && !args.overwrite) {
       throw new ToolError(
-        `VMID ${args.vmid} is taken by ${existing.type === "qemu" ? "VM" : "CT"} ${existing.vmid}${existing.name ? ` (${existing.name})` : ""}.`,
+        `VMID ${args.vmid} is taken by ${guestLabel({ type: existing.type === "lxc" ? "lxc" : "qemu", vmid: existing.vmid ?? 0, name: existing.name ?? "" })}.`,
         "Leave vmid out to restore to a new VMID, or pass overwrite: true to replace that guest (admin, destructive).",
       );
     }

@@ -128,7 +128,7 @@ export function findGuest(
 }
 
 /** "VM 100 (web-01)" / "CT 110 (pihole)" for summaries. */
-export function guestLabel(guest: Pick<GuestRef, "vmid" | "type" | "name">): string {
+export function guestLabel(guest: { vmid: number; type: GuestType; name: string }): string {
   return `${guest.type === "qemu" ? "VM" : "CT"} ${guest.vmid}${guest.name ? ` (${guest.name})` : ""}`;
 }
 
