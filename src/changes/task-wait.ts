@@ -49,8 +49,9 @@ export async function waitForTask(
 }
 
 /**
- * After a write got no answer: the task this server's identity started for the guest since
- * `sinceSeconds`, if any. PVE lists a token's tasks under its user with `tokenid` beside it.
+ * After a write got no answer: the one task this server's identity started for the guest since
+ * `sinceSeconds`, if there is exactly one. PVE lists a token's tasks under its user with
+ * `tokenid` beside it.
  */
 export async function findSentTask(
   ctx: ToolContext,
@@ -64,6 +65,9 @@ export async function findSentTask(
     { retry: false },
   );
   const me = ctx.pve.authId;
-  const mine = tasks.filter((t) => taskUser(t) === me);
-  return mine.sort((a, b) => b.starttime - a.starttime)[0]?.upid;
+  // Only this identity's tasks on the guest since the request (a second of clock skew
+  // allowed). More than one could be another apply of the same identity: then it cannot be
+  // told which is this change's, and the answer stays unknown rather than guessed.
+  const mine = tasks.filter((t) => taskUser(t) === me && t.starttime >= sinceSeconds - 1);
+  return mine.length === 1 ? mine[0]?.upid : undefined;
 }
